@@ -1,0 +1,3 @@
+from weavesync.cli.main import main
+
+main()

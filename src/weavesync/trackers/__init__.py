@@ -1,0 +1,1 @@
+"""Tracker adapters: one folder per tracker behind `trackers.base.TrackerAdapter`."""

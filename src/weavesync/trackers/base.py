@@ -1,0 +1,158 @@
+"""The one small interface every tracker sits behind.
+
+The engine and the executor only ever see `TrackerAdapter`, `TrackerKind` and the values of `weavesync.model`;
+HTTP, payload shapes, workflows and echo markers belong to each tracker's own folder. Adding a fourth tracker
+means a new folder under `trackers/` and one line in `trackers/registry.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from weavesync.model import (
+    Connection,
+    ExternalState,
+    Link,
+    LinkRole,
+    Receipt,
+    RemoteItem,
+    Secret,
+    Target,
+    Tracker,
+)
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Items changed since a cursor, deduped by (item, version), and the cursor to store after a complete read."""
+
+    items: Sequence[RemoteItem]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class WorkflowStatus:
+    name: str
+    category: str | None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The statuses of one project/item type and the moves between them (for validation and `doctor`)."""
+
+    item_type: str | None
+    statuses: Sequence[WorkflowStatus]
+    transitions: Mapping[str, Sequence[str]]
+    """From status name to the status names reachable in one step (all-to-all where the tracker allows it)."""
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    ok: bool
+    user: str | None = None
+    scopes: Sequence[str] | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One inbound change announced by a webhook delivery, already verified."""
+
+    tracker: Tracker
+    delivery_id: str
+    item: str
+    """Canonical item ref, as in `Link.item`."""
+    state: ExternalState | None
+    version: str | None
+    changed_by: str | None
+    at: datetime | None
+    raw_event: str
+
+
+class TrackerAdapter(Protocol):
+    """One tracker connection. All methods are synchronous and raise only `weavesync.errors.TrackerError`s."""
+
+    tracker: Tracker
+
+    def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
+        """Current state of many known items in as few calls as the API allows (never one call per item).
+
+        Returns every requested item; None marks an item that is gone (deleted, transferred, no access).
+        `managed` is the set of managed labels/tags: others are left out of `ExternalState.markers`.
+        """
+        ...
+
+    def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
+        """Items of the connection's project changed after `cursor` (None: a first read, recent items only).
+
+        Overlaps as the API needs and dedupes by (item, version). The returned cursor is only to be stored by the
+        caller after the whole batch has been processed.
+        """
+        ...
+
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
+              ) -> Receipt:
+        """Bring one item to `target`, idempotently (re-read first; a no-op when already satisfied)."""
+        ...
+
+    def comment(self, item: str, body: str, op_id: str) -> bool:
+        """Post `body` with a hidden marker carrying `op_id`; returns False when that op was already posted."""
+        ...
+
+    def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
+               *, item_type: str | None = None) -> RemoteItem:
+        """Create an item in the connection's project; searches for `marker` first so a retry never duplicates."""
+        ...
+
+    def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
+        """Statuses with categories and reachable transitions for an item (or the project's default type)."""
+        ...
+
+    def check_auth(self) -> AuthInfo:
+        """A cheap call that tells whether the credentials work and, where visible, their scopes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class TrackerKind(Protocol):
+    """Static facts about one tracker: how to parse a link target, build an adapter, and verify webhooks."""
+
+    tracker: Tracker
+    display_name: str
+
+    def parse_item(self, text: str) -> str:
+        """Canonical item ref from a CLI target body (after ``github:`` etc.); raises ValueError when malformed."""
+        ...
+
+    def item_url(self, connection: Connection | None, item: str) -> str | None: ...
+
+    def connect(self, connection: Connection) -> TrackerAdapter: ...
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
+        """Raise `weavesync.errors.AuthFailed` when the delivery is forged (bad signature or credentials)."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, managed: frozenset[str]
+                      ) -> list[WebhookEvent]:
+        """The status-relevant events in a verified delivery (empty for events weavesync ignores)."""
+        ...
+
+
+__all__ = [
+    "AuthInfo",
+    "ChangeBatch",
+    "Connection",
+    "Link",
+    "LinkRole",
+    "Secret",
+    "TrackerAdapter",
+    "TrackerKind",
+    "WebhookEvent",
+    "Workflow",
+    "WorkflowStatus",
+]
