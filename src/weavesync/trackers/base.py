@@ -131,6 +131,10 @@ class TrackerKind(Protocol):
 
     def item_url(self, connection: Connection | None, item: str) -> str | None: ...
 
+    def version_key(self, version: str) -> tuple[int | str, ...]:
+        """A sort key for `RemoteItem.version` values, so "older than the receipt" can be decided (echoes)."""
+        ...
+
     def connect(self, connection: Connection) -> TrackerAdapter: ...
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
