@@ -1,0 +1,310 @@
+"""The only code that changes SpecWeave files.
+
+Every writer takes the increment's lock, re-reads the files from disk (the snapshot it was given may be
+stale: SpecWeave or a person may have written since), applies one change to the parsed JSON, and writes it
+back atomically in the file's own layout (`jsonfile`). Unknown keys, key order, indentation and the final
+newline survive; `spec.md` only ever has its `status:` line changed. A change that changes nothing writes
+nothing. Each writer returns a fresh `Increment` read back from disk.
+
+Status changes follow SpecWeave's own behaviour (research/specweave.md §1.5, shared/specweave/README.md): walk
+the shortest allowed path, stamp each status's own timestamp fields and `lastActivity`, never delete leftover
+fields, write `spec.md` first and `metadata.json` second (so an interrupted change is redone in full by the
+next run, because metadata.json, the truth, still shows the old status).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from weavesync.errors import SpecWeaveFileError, UsageError
+from weavesync.model import Base, Link, LinkRole, Status, Tracker, format_utc
+from weavesync.specweave import frontmatter, jsonfile
+from weavesync.specweave.files import atomic_write, increment_lock, remove_stale_temp_files
+from weavesync.specweave.increment import BASES_KEY, Increment, load_increment
+from weavesync.specweave.links import Found
+from weavesync.specweave.statuses import normalise_status
+from weavesync.specweave.transitions import transition_path
+
+DEFAULT_REASON = "changed by weavesync"
+"""Written into `pausedReason`/`backlogReason`/`abandonedReason` when no reason is given, so a reason left
+over from an earlier pause is never shown as the reason for this one."""
+
+_STAMPS: Mapping[Status, tuple[str | None, str | None]] = {
+    Status.PAUSED: ("pausedReason", "pausedAt"),
+    Status.BACKLOG: ("backlogReason", "backlogAt"),
+    Status.ABANDONED: ("abandonedReason", "abandonedAt"),
+    Status.READY_FOR_REVIEW: (None, "readyForReviewAt"),
+    Status.COMPLETED: (None, "approvedAt"),
+}
+
+Mutation = Callable[[Increment, dict[str, Any]], None]
+
+
+def set_status(inc: Increment, target: Status, *, now: datetime, reason: str | None = None) -> Increment:
+    """Move the increment to `target` the way SpecWeave would, and return it re-read.
+
+    No write when the increment is already in `target` (its spelling, even `planned`, is kept).
+    """
+    target = Status(target)
+    if inc.status == target:
+        return inc
+    stamp = format_utc(now)
+
+    def mutate(fresh: Increment, data: dict[str, Any]) -> None:
+        for step in transition_path(fresh.status, target):
+            reason_key, at_key = _STAMPS.get(step, (None, None))
+            if reason_key is not None:
+                data[reason_key] = reason if reason is not None else DEFAULT_REASON
+            if at_key is not None:
+                data[at_key] = stamp
+        data["status"] = target.value
+        data["lastActivity"] = stamp
+        _write_spec_status(fresh, target)
+
+    return _modify(inc, mutate, skip=lambda fresh: fresh.status == target)
+
+
+def add_link(inc: Increment, link: Link) -> Increment:
+    """Record `link` in the 1.0.x `externalLinks` shape (no write if it is already linked in any shape).
+
+    Raises UsageError when the slot it needs already holds a different item (for example a second increment
+    issue on the same tracker): remove that link first.
+    """
+
+    def mutate(fresh: Increment, data: dict[str, Any]) -> None:
+        _drop_tombstone(data, link.key)
+        if any(existing.key == link.key for existing in fresh.links):
+            return
+        ext = _child(data, "externalLinks", fresh)
+        slot = _child(ext, link.tracker.value, fresh, field=f"externalLinks.{link.tracker.value}")
+        _place(slot, link, fresh)
+
+    return _modify(inc, mutate)
+
+
+def remove_link(inc: Increment, link: Link) -> Increment:
+    """Remove every record of `link.key` from metadata.json, whatever its shape.
+
+    A link that also comes from a living-docs user-story file (which weavesync does not rewrite) is
+    recorded under ``weavesync.unlinked`` so readers ignore it from now on.
+    """
+
+    def mutate(fresh: Increment, data: dict[str, Any]) -> None:
+        matches = [found for found in fresh.found if found.link.key == link.key]
+        in_metadata = [found for found in matches if found.file is None]
+        for found in sorted(in_metadata, key=_path_sort_key, reverse=True):
+            _delete(data, found)
+        for found in in_metadata:
+            _prune(data, found.path)
+        if any(found.file is not None for found in matches):
+            own = _child(data, BASES_KEY, fresh)
+            unlinked = own.setdefault("unlinked", [])
+            if not isinstance(unlinked, list):
+                raise SpecWeaveFileError(fresh.rel(fresh.metadata_path), "expected a list", field="weavesync.unlinked")
+            if link.key not in unlinked:
+                unlinked.append(link.key)
+
+    return _modify(inc, mutate)
+
+
+def write_bases(inc: Increment, bases: Mapping[str, Base | None]) -> Increment:
+    """Set (or, with None, delete) weavesync's bases under the top-level ``weavesync.bases`` key."""
+
+    def mutate(fresh: Increment, data: dict[str, Any]) -> None:
+        if not bases:
+            return
+        own = _child(data, BASES_KEY, fresh)
+        stored = _child(own, "bases", fresh, field=f"{BASES_KEY}.bases")
+        for key, base in bases.items():
+            if base is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = base.to_json()
+        if not stored:
+            del own["bases"]
+        if not own:
+            del data[BASES_KEY]
+
+    return _modify(inc, mutate)
+
+
+# ---- the read-modify-write cycle ---------------------------------------------------------------------------
+
+
+def _modify(inc: Increment, mutate: Mutation, skip: Callable[[Increment], bool] | None = None) -> Increment:
+    with increment_lock(inc.path):
+        for target in (inc.metadata_path, inc.spec_path):
+            remove_stale_temp_files(target)
+        fresh = _reload(inc)
+        if skip is not None and skip(fresh):
+            return fresh
+        shown = fresh.rel(fresh.metadata_path)
+        try:
+            data, fmt = jsonfile.loads(fresh.metadata_path.read_bytes())
+        except jsonfile.JsonFileError as exc:  # changed between the two reads
+            raise SpecWeaveFileError(shown, str(exc)) from None
+        before = copy.deepcopy(data)
+        mutate(fresh, data)
+        if data == before and list(data) == list(before):
+            return fresh
+        atomic_write(fresh.metadata_path, jsonfile.dumps(data, fmt))
+        return _reload(fresh)
+
+
+def _reload(inc: Increment) -> Increment:
+    return load_increment(inc.path, root=inc.root, archived=inc.archived, defaults=inc.defaults)
+
+
+def _write_spec_status(fresh: Increment, target: Status) -> None:
+    """Mirror the status into spec.md's `status:` line; leave spec.md alone if it has none or already agrees."""
+    if fresh.spec_status is not None:
+        try:
+            if normalise_status(fresh.spec_status) == target:
+                return
+        except ValueError:
+            pass
+    try:
+        text = fresh.spec_path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return
+    try:
+        updated = frontmatter.replace_status_line(text, target.value)
+    except frontmatter.FrontMatterError as exc:
+        raise SpecWeaveFileError(fresh.rel(fresh.spec_path), str(exc), field=exc.field) from None
+    if updated is not None and updated != text:
+        atomic_write(fresh.spec_path, updated.encode("utf-8"))
+
+
+# ---- JSON helpers ------------------------------------------------------------------------------------------
+
+
+def _child(parent: dict[str, Any], key: str, fresh: Increment, *, field: str | None = None) -> dict[str, Any]:
+    """`parent[key]`, created empty at the end if missing; an error if it holds something other than an object."""
+    value = parent.setdefault(key, {})
+    if not isinstance(value, dict):
+        raise SpecWeaveFileError(fresh.rel(fresh.metadata_path), "expected an object", field=field or key)
+    return value
+
+
+def _place(slot: dict[str, Any], link: Link, fresh: Increment) -> None:
+    """Write one link into ``externalLinks.<tracker>`` using the keys SpecWeave 1.0.x readers look for."""
+    number, place = _split_item(link)
+    if link.role is LinkRole.USER_STORY:
+        if not link.story:
+            raise UsageError(f"a user-story link needs a story id (US-001): {link.key}")
+        stories_key = {Tracker.GITHUB: "issues", Tracker.JIRA: "issues", Tracker.ADO: "workItems"}[link.tracker]
+        stories = _child(slot, stories_key, fresh, field=f"externalLinks.{link.tracker.value}.{stories_key}")
+        if link.story in stories:
+            raise UsageError(f"{fresh.id} already links {link.story} on {link.tracker.value}; remove that link first")
+        stories[link.story] = _entry(link, number, place)
+        return
+    occupied = {Tracker.GITHUB: ("issueNumber",), Tracker.JIRA: ("epicKey", "issueKey"),
+                Tracker.ADO: ("featureId", "workItemId")}[link.tracker]
+    taken = [key for key in occupied if key in slot]
+    if taken:
+        raise UsageError(
+            f"{fresh.id} already has an increment link on {link.tracker.value} "
+            f"(externalLinks.{link.tracker.value}.{taken[0]}); remove it first"
+        )
+    slot.update(_entry(link, number, place))
+
+
+def _entry(link: Link, number: str, place: str | None) -> dict[str, Any]:
+    if link.tracker is Tracker.GITHUB:
+        url = link.url or (f"https://github.com/{place}/issues/{number}" if place else None)
+        entry: dict[str, Any] = {"issueNumber": int(number)}
+        if url:
+            entry["issueUrl"] = url
+        if place and link.role is LinkRole.INCREMENT:
+            entry["repo"] = place
+        return entry
+    if link.tracker is Tracker.JIRA:
+        entry = {"issueKey": number}
+        if link.url:
+            entry["issueUrl"] = link.url
+        return entry
+    entry = {"workItemId": int(number)}
+    org, _, project = (place or "").partition("/")
+    url = link.url or (f"https://dev.azure.com/{org}/{project}/_workitems/edit/{number}" if place else None)
+    if url:
+        entry["workItemUrl"] = url
+    if place:
+        entry["organization"] = org
+        entry["project"] = project
+    return entry
+
+
+def _split_item(link: Link) -> tuple[str, str | None]:
+    """(number or key, owner/repo | org/project | None) from a canonical item."""
+    if link.tracker is Tracker.GITHUB:
+        repo, _, number = link.item.rpartition("#")
+        if not number.isdigit():
+            raise UsageError(f"not a GitHub issue reference (owner/repo#N): {link.item}")
+        return number, repo or None
+    if link.tracker is Tracker.JIRA:
+        return link.item, None
+    place, _, ident = link.item.rpartition("/")
+    if not ident.isdigit():
+        raise UsageError(f"not an Azure DevOps work item reference (org/project/ID): {link.item}")
+    return ident, place or None
+
+
+def _drop_tombstone(data: dict[str, Any], key: str) -> None:
+    own = data.get(BASES_KEY)
+    unlinked = own.get("unlinked") if isinstance(own, dict) else None
+    if isinstance(own, dict) and isinstance(unlinked, list) and key in unlinked:
+        unlinked.remove(key)
+        if not unlinked:
+            del own["unlinked"]
+        if not own:
+            del data[BASES_KEY]
+
+
+def _walk(data: Any, path: tuple[str | int, ...]) -> Any:
+    node = data
+    for part in path:
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_dict or in_list):
+            return None
+        node = node[part]
+    return node
+
+
+def _delete(data: dict[str, Any], found: Found) -> None:
+    if found.keys is None:
+        parent = _walk(data, found.path[:-1])
+        last = found.path[-1]
+        if isinstance(parent, dict) and isinstance(last, str):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
+            parent.pop(last)
+        return
+    container = _walk(data, found.path)
+    if isinstance(container, dict):
+        for key in found.keys:
+            container.pop(key, None)
+
+
+def _prune(data: dict[str, Any], path: tuple[str | int, ...]) -> None:
+    """Drop containers a removal left empty, deepest first; `externalLinks` itself stays (SpecWeave keeps {})."""
+    for depth in range(len(path), 0, -1):
+        prefix = path[:depth]
+        if prefix == ("externalLinks",):
+            return
+        node = _walk(data, prefix)
+        if node is None or node not in ({}, []):
+            continue
+        parent = _walk(data, prefix[:-1]) if depth > 1 else data
+        last = prefix[-1]
+        if isinstance(parent, dict) and isinstance(last, str):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
+            parent.pop(last)
+
+
+def _path_sort_key(found: Found) -> list[tuple[int, str | int]]:
+    return [(1, part) if isinstance(part, int) else (0, part) for part in found.path]
