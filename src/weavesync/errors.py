@@ -54,6 +54,8 @@ class SpecWeaveFileError(WeavesyncError):
         super().__init__(where + message, hint=hint)
         self.file = file
         self.field = field
+        self.detail = message
+        """The message without the file and field prefix (for reports that show those in their own columns)."""
 
 
 class ProjectNotFound(WeavesyncError):
