@@ -1,0 +1,94 @@
+"""Versioned schema migrations: an ordered list of functions, each applied in its own transaction.
+
+`schema_meta` holds one row, ``key = 'schema'``, with the version the database is at. Migration ``n``
+(1-based) moves a database from version ``n - 1`` to ``n``; the version is bumped in the same transaction as
+the change, so a crash mid-way leaves the database at the previous version and the next open finishes the job.
+Each step re-reads the version under the write lock, so two processes opening the same new database at once
+apply every migration exactly once.
+
+A database at a version newer than `SCHEMA_VERSION` was written by a newer weavesync: it is refused rather
+than guessed at, because an older worker could misread rows it does not understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select, update
+
+from weavesync.errors import StoreError
+from weavesync.store import schema
+from weavesync.store.dialect import insert_ignore, lock_key
+
+Migration = Callable[[Connection], None]
+
+_META_KEY = "schema"
+_LOCK = "weavesync:schema"
+
+
+def _m001_initial(conn: Connection) -> None:
+    """Version 1: outbox, decisions, conflict history, receipts, poll cursors, webhook deliveries."""
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.outbox,
+            schema.decisions,
+            schema.conflicts,
+            schema.receipts,
+            schema.cursors,
+            schema.deliveries,
+        ],
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial,)
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this code reads and writes."""
+
+
+def current_version(conn: Connection) -> int:
+    """The version recorded in `schema_meta` (0 when the row is missing)."""
+    value = conn.scalar(select(schema.schema_meta.c.version).where(schema.schema_meta.c.key == _META_KEY))
+    return int(value) if value is not None else 0
+
+
+def migrate(engine: Engine, *, where: str) -> int:
+    """Bring the database up to `SCHEMA_VERSION`; return the version it is at afterwards.
+
+    `where` names the database in errors (a file path, or a URL without its password).
+    """
+    with engine.begin() as conn:
+        lock_key(conn, _LOCK)
+        schema.schema_meta.create(conn, checkfirst=True)
+        insert_ignore(conn, schema.schema_meta, {"key": _META_KEY, "version": 0, "updated_at": _now()}, keys=["key"])
+        found = current_version(conn)
+    _refuse_newer(found, where)
+    for target in range(found + 1, SCHEMA_VERSION + 1):
+        with engine.begin() as conn:
+            lock_key(conn, _LOCK)
+            version = current_version(conn)
+            _refuse_newer(version, where)
+            if version >= target:
+                continue  # another process applied it first
+            MIGRATIONS[target - 1](conn)
+            conn.execute(
+                update(schema.schema_meta)
+                .where(schema.schema_meta.c.key == _META_KEY)
+                .values(version=target, updated_at=_now())
+            )
+    return SCHEMA_VERSION
+
+
+def _refuse_newer(version: int, where: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"state store {where} has schema version {version}, but this weavesync knows only up to "
+            f"version {SCHEMA_VERSION}",
+            hint="upgrade weavesync, or point WEAVESYNC_DATABASE_URL at another database",
+        )
+
+
+def _now() -> datetime:
+    # Only stamps schema_meta for people reading the database; no decision depends on it.
+    return datetime.now(UTC)
