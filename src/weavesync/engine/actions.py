@@ -1,0 +1,140 @@
+"""What `decide()` returns: small frozen action values, each with a `reason` a person understands.
+
+Actions describe; they never run. The caller stores them (desired states go to the outbox in the same transaction
+as the decision, sync-semantics.md §3), asks a person about `Ask`s, and renders every reason in the sync log and
+the terminal. Every action, `Noop` included, carries a reason (style.md habit 5).
+
+- `Noop`          nothing to do, and why
+- `MoveBase`      both sides agree (or a person accepted the difference): store `new_base`
+- `Push`          desired state for this link's item (outbox); `comment` is posted once when the push closes
+- `ApplyLocal`    set the increment's status (walking SpecWeave's transitions), then push it to the other links
+- `Ask`           a decision for a person: inbound change, conflict, or confirmation before a completion push
+- `RecordConflict` an entry for the conflict history (`weavesync log --conflicts`)
+- `MarkGone`      the item no longer exists: mark the link, never recreate it silently
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from weavesync.model import Base, ExternalState, Link, Status, Target
+
+AskKind = Literal["inbound", "conflict", "confirm"]
+ConflictOutcome = Literal["specweave", "external", "custom"]
+
+INBOUND_CHOICES: tuple[str, ...] = ("yes", "no", "custom", "skip")
+CONFIRM_CHOICES: tuple[str, ...] = ("yes", "no", "custom", "skip")
+CONFLICT_CHOICES: tuple[str, ...] = ("use-specweave", "use-external", "skip")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Base of every action; `reason` is the sentence the sync log and the terminal show."""
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise ValueError(f"{type(self).__name__} needs a reason a person understands")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Noop(Action):
+    """Nothing to write. Still has a reason, so `--verbose` and the log can say why nothing happened."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveBase(Action):
+    """Both sides now agree (or a person accepted the difference): store `new_base` for this link."""
+
+    new_base: Base
+
+
+@dataclass(frozen=True, kw_only=True)
+class Push(Action):
+    """Desired state for the link's item. A newer Push for the same link replaces a pending older one.
+
+    The base is NOT moved here: it moves when the write's receipt comes back (sync-semantics.md §3).
+    """
+
+    target: Target
+    status: Status
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyLocal(Action):
+    """An accepted inbound change: set the increment to `status`, then push it to the increment's other links."""
+
+    status: Status
+    then_push_others: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordConflict(Action):
+    """One line of conflict history: which strategy resolved it, which side won, and both states."""
+
+    strategy: str
+    outcome: ConflictOutcome
+    local: Status
+    external: ExternalState
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkGone(Action):
+    """The item is gone (404/410 or no longer visible): mark the link so a person can relink or unlink it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask(Action):
+    """A decision for a person (sync-semantics.md §4 and §5).
+
+    On a terminal the caller shows `question` and `choices`; off a terminal it stores the Ask as pending and exits
+    with a distinct code; it never picks a default. `plans` holds, for every fixed choice, the actions that choice
+    means, computed when the decision was made (so `resolve_choice` needs no mapping); "custom" and "skip" are
+    handled by `resolve_choice`.
+    """
+
+    kind: AskKind
+    proposed: Status | None
+    choices: tuple[str, ...]
+    increment: str
+    link: Link
+    local: Status
+    external: ExternalState
+    external_text: str
+    base_external: ExternalState | None
+    remote_version: str
+    changed_by: str | None
+    changed_at: datetime | None
+    title: str | None
+    url: str | None
+    question: str
+    decided_at: datetime
+    plans: tuple[tuple[str, tuple[Action, ...]], ...] = ()
+
+    def plan(self, choice: str) -> tuple[Action, ...] | None:
+        """The actions precomputed for `choice`, or None when the choice has no fixed plan."""
+        for name, actions in self.plans:
+            if name == choice:
+                return actions
+        return None
+
+
+__all__ = [
+    "CONFIRM_CHOICES",
+    "CONFLICT_CHOICES",
+    "INBOUND_CHOICES",
+    "Action",
+    "ApplyLocal",
+    "Ask",
+    "AskKind",
+    "ConflictOutcome",
+    "MarkGone",
+    "MoveBase",
+    "Noop",
+    "Push",
+    "RecordConflict",
+]

@@ -1,0 +1,372 @@
+"""The three-way rule (sync-semantics.md §2), as one pure function per link: `decide()`.
+
+`decide()` reads only its frozen inputs (`LinkView`, a mapping, a `Policy`, `now`, a version key) and returns a
+list of actions; it makes no tracker call, reads no file and never looks at a clock (style.md §1, "decide first,
+then act", after vdirsyncer's `_get_actions`). `resolve_choice()` turns a person's answer to an `Ask` into actions,
+and `custom_choices()` lists the statuses offered for a "custom" answer.
+
+Decisions made here, beyond the table:
+
+- Echoes (§3): an observation whose version is older than the last receipt (or than the base) is stale; the base's
+  external state stands in for it, so weavesync never prompts about its own writes. "Older" is strict: GitHub's
+  `updated_at` has one-second resolution, so an equal version with a different state is a real change.
+- last-write-wins (§5) compares SpecWeave's status time with the tracker's status-change time, never a generic
+  `updated`. When either time is missing, or both are equal, it cannot tell who was last and falls back to asking
+  (an `Ask`, stored as pending off a terminal): a guess could silently undo someone's work.
+- external-wins, and an accepted inbound change, need the mapping to propose a status; when it proposes none the
+  engine asks instead of guessing.
+- A conflict resolved in SpecWeave's favour emits a `Push` and leaves the base alone: the base moves when the
+  write's receipt arrives, so a failed write is retried, not forgotten.
+- A run restricted by `direction` never emits what the other direction would do, and does not move the base for
+  changes it leaves alone, so the next two-way run still sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from weavesync.engine import describe as say
+from weavesync.engine.actions import (
+    CONFIRM_CHOICES,
+    CONFLICT_CHOICES,
+    INBOUND_CHOICES,
+    Action,
+    ApplyLocal,
+    Ask,
+    AskKind,
+    MarkGone,
+    MoveBase,
+    Noop,
+    Push,
+    RecordConflict,
+)
+from weavesync.engine.view import LinkView, MappingLike, Policy, VersionKey
+from weavesync.errors import UsageError
+from weavesync.model import Base, ExternalState, LinkRole, RemoteItem, Status
+from weavesync.specweave.transitions import allowed_from, transition_path
+
+TERMINAL: frozenset[Status] = frozenset({Status.COMPLETED, Status.ABANDONED})
+_ORDER = {status: index for index, status in enumerate(Status)}
+
+
+def managed_part(state: ExternalState, managed: frozenset[str]) -> ExternalState:
+    """`state` with only the managed labels/tags kept (case-insensitively): what "changed" compares (§2)."""
+    folded = {m.casefold() for m in managed}
+    return replace(state, markers=frozenset(m for m in state.markers if m.casefold() in folded))
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """One decision's inputs, with the observation already reduced to what counts (managed part, echo rule)."""
+
+    view: LinkView
+    mapping: MappingLike
+    policy: Policy
+    now: datetime
+    remote: RemoteItem
+    observed: ExternalState
+    version: str | None
+    stale: bool
+
+    @property
+    def local(self) -> Status:
+        return self.view.local
+
+    @property
+    def base_external(self) -> ExternalState | None:
+        base = self.view.base
+        return None if base is None else managed_part(base.external, self.mapping.managed)
+
+    def new_base(self, local: Status) -> Base:
+        return Base(local=local, external=self.observed, version=self.version, synced_at=self.now)
+
+    def remote_change(self) -> str:
+        return say.remote_change(self.view.link, self.base_external, self.observed, self.remote.changed_by)
+
+
+def decide(
+    view: LinkView, mapping: MappingLike, policy: Policy, *, now: datetime, version_key: VersionKey
+) -> list[Action]:
+    """The actions for one link, per sync-semantics.md §2 (table rows cited at each branch)."""
+    if view.remote is None:
+        # §6: 404/410: the item is gone. Mark the link; never recreate the item silently.
+        return [MarkGone(reason=f"{say.item_ref(view.link)} no longer exists or is no longer visible; "
+                                "the link needs attention (weavesync never recreates it silently)")]
+    observed = managed_part(view.remote.state, mapping.managed)
+    version: str | None = view.remote.version
+    stale = view.base is not None and _is_stale(view, version_key)
+    if stale and view.base is not None:
+        # §3 echo: an observation older than what we last wrote (or last agreed on) says nothing new.
+        observed = managed_part(view.base.external, mapping.managed)
+        version = view.base.version
+    ctx = _Ctx(view, mapping, policy, now, view.remote, observed, version, stale)
+    outbound_only = view.link.role is LinkRole.USER_STORY and policy.user_story_sync != "both"
+    local = view.local
+    satisfied = mapping.satisfies(observed, local)
+
+    if view.base is None:
+        # §2 last row: first sync of the link.
+        if satisfied:
+            return [MoveBase(new_base=ctx.new_base(local),
+                             reason=f"first sync: {say.item_ref(view.link)} already expresses `{local.value}`; "
+                                    "base recorded")]
+        if outbound_only:
+            return _push(ctx, f"first sync of a user-story link: SpecWeave status is {local.value}")
+        return _conflict(ctx)
+
+    local_changed = local != view.base.local
+    remote_changed = observed != ctx.base_external
+
+    if not local_changed and not remote_changed:
+        # §2 row 1: nothing changed (an echo of our own write lands here too).
+        why = "nothing changed since the last sync"
+        if stale:
+            why += " (the observation is older than weavesync's last write: an echo)"
+        return [Noop(reason=why)]
+
+    if local_changed and not remote_changed:
+        # §2 row 2: push.
+        change = say.local_change(view.base.local, local)
+        if satisfied:
+            return [MoveBase(new_base=ctx.new_base(local),
+                             reason=f"{change}; {say.item_ref(view.link)} already expresses it")]
+        return _push(ctx, change)
+
+    if remote_changed and not local_changed:
+        # §2 row 3: inbound change.
+        return _inbound(ctx, satisfied, outbound_only)
+
+    # §2 row 4: both changed.
+    if satisfied:
+        return [MoveBase(new_base=ctx.new_base(local),
+                         reason=f"{say.local_change(view.base.local, local)} and the item was "
+                                f"{ctx.remote_change()}: both sides agree")]
+    if outbound_only:
+        return _push(ctx, f"{say.local_change(view.base.local, local)}; user-story links follow the increment")
+    return _conflict(ctx)
+
+
+def _is_stale(view: LinkView, version_key: VersionKey) -> bool:
+    assert view.remote is not None
+    known = [v for v in (view.last_receipt_version, view.base.version if view.base else None) if v]
+    try:
+        seen = version_key(view.remote.version)
+        return any(seen < version_key(v) for v in known)
+    except (TypeError, ValueError):
+        # Versions that cannot be ordered prove nothing: treat the observation as fresh.
+        return False
+
+
+def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Action]:
+    """A push of the local status, unless this run only pulls, or a completion needs confirming first (US-005)."""
+    local = ctx.local
+    if ctx.policy.direction == "pull":
+        return [Noop(reason=f"{change}; not pushed: this run only pulls (left for a push)")]
+    target = ctx.mapping.target(local)
+    comment = say.completion_comment(local, ctx.view.increment) if (
+        ctx.policy.completion_comments and local in TERMINAL) else None
+    push = Push(target=target, status=local, comment=comment,
+                reason=f"{change}; {say.item_ref(ctx.view.link)} → {say.target_text(target)}")
+    needs_confirm = (local in TERMINAL and not ctx.policy.auto_sync and ctx.policy.prompt_user
+                     and not ctx.policy.assume_yes)
+    if not needs_confirm:
+        return [*before, push]
+    # §4 last paragraph: autoSync off + promptUser on: show the item and what it will become, then ask.
+    keep = MoveBase(new_base=ctx.new_base(local),
+                    reason=f"{change}; a person chose not to update {say.item_ref(ctx.view.link)}")
+    return [_ask(ctx, "confirm", local, CONFIRM_CHOICES, f"{change}; confirm before updating the item",
+                 say.confirm_question(ctx.view.link, ctx.view.increment, local, ctx.observed, target),
+                 (("yes", (*before, push)), ("no", (*before, keep))))]
+
+
+def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
+    """§2 row 3 and §4: an external change SpecWeave does not express becomes a decision."""
+    local = ctx.local
+    change = ctx.remote_change()
+    if satisfied:
+        return [MoveBase(new_base=ctx.new_base(local),
+                         reason=f"{change}; SpecWeave's `{local.value}` already matches")]
+    if outbound_only:
+        return [MoveBase(new_base=ctx.new_base(local),
+                         reason=f"{change}; user-story links sync outbound only, so SpecWeave keeps "
+                                f"`{local.value}`")]
+    if ctx.policy.direction == "push":
+        return [Noop(reason=f"{change}; not applied: this run only pushes (left for a pull)")]
+    proposed = ctx.mapping.proposal(ctx.observed, ctx.base_external)
+    if proposed == local:
+        return [MoveBase(new_base=ctx.new_base(local),
+                         reason=f"{change}; SpecWeave is already `{local.value}`")]
+    decline = MoveBase(new_base=ctx.new_base(local),
+                       reason=f"{change}; declined: SpecWeave keeps `{local.value}` and this change is not asked "
+                              "again")
+    if proposed is None:
+        choices = tuple(c for c in INBOUND_CHOICES if c != "yes")
+        plans: tuple[tuple[str, tuple[Action, ...]], ...] = (("no", (decline,)),)
+    else:
+        accept = _accept(ctx, proposed, f"{change}; accepted as `{proposed.value}`")
+        if not ctx.policy.prompt_user or ctx.policy.assume_yes:
+            return list(accept)
+        choices = INBOUND_CHOICES
+        plans = (("yes", accept), ("no", (decline,)))
+    question = say.inbound_question(ctx.view.link, ctx.view.increment, ctx.base_external, ctx.observed,
+                                    ctx.remote.changed_by, _changed_at(ctx.remote), proposed, local)
+    return [_ask(ctx, "inbound", proposed, choices, change, question, plans)]
+
+
+def _accept(ctx: _Ctx, status: Status, reason: str) -> tuple[Action, ...]:
+    return (ApplyLocal(status=status, then_push_others=True, reason=reason),
+            MoveBase(new_base=ctx.new_base(status), reason=reason))
+
+
+def _conflict(ctx: _Ctx) -> list[Action]:
+    """§5: both sides changed to states that disagree (or a first sync where they disagree)."""
+    policy, local, observed = ctx.policy, ctx.local, ctx.observed
+    base = ctx.view.base
+    strategy = policy.conflict_resolution
+    change = ctx.remote_change()
+    local_text = say.local_change(base.local if base else None, local)
+    proposed = ctx.mapping.proposal(observed, ctx.base_external)
+    winner: str | None = None
+    fallback = ""
+    if strategy == "specweave-wins":
+        winner = "specweave"
+    elif strategy == "external-wins":
+        winner = "external" if proposed is not None else None
+        fallback = "external-wins cannot apply: no SpecWeave status matches the item's state; "
+    elif strategy == "last-write-wins":
+        ours, theirs = ctx.view.local_changed_at, ctx.remote.status_changed_at
+        if ours is None or theirs is None or ours == theirs:
+            fallback = "last-write-wins cannot tell which change came last; "
+        elif ours > theirs:
+            winner = "specweave"
+        elif proposed is not None:
+            winner = "external"
+        else:
+            fallback = "last-write-wins: the item changed last but no SpecWeave status matches it; "
+
+    if winner == "specweave":
+        if policy.direction == "pull":
+            return [Noop(reason=f"conflict: {local_text}, item {change}; SpecWeave would win ({strategy}) but "
+                                "this run only pulls (left for a two-way sync)")]
+        record = RecordConflict(strategy=strategy, outcome="specweave", local=local, external=observed,
+                                reason=f"conflict resolved by {strategy}: SpecWeave's `{local.value}` wins over "
+                                       f"{say.external_text(observed)}")
+        return _push(ctx, f"{local_text} (conflict resolved by {strategy})", before=(record,))
+    if winner == "external" and proposed is not None:
+        if policy.direction == "push":
+            return [Noop(reason=f"conflict: {local_text}, item {change}; the item would win ({strategy}) but "
+                                "this run only pushes (left for a two-way sync)")]
+        record = RecordConflict(strategy=strategy, outcome="external", local=local, external=observed,
+                                reason=f"conflict resolved by {strategy}: the item's "
+                                       f"{say.external_text(observed)} wins over `{local.value}`")
+        return [record, *_accept(ctx, proposed, f"{change}; conflict resolved by {strategy}")]
+
+    # prompt (configured, or a fallback): a person decides.
+    if policy.direction == "push":
+        return [Noop(reason=f"conflict: {local_text}, item {change}; not asked: this run only pushes")]
+    use_specweave = (
+        RecordConflict(strategy="prompt", outcome="specweave", local=local, external=observed,
+                       reason=f"conflict resolved by a person: SpecWeave's `{local.value}` wins"),
+        Push(target=ctx.mapping.target(local), status=local,
+             comment=say.completion_comment(local, ctx.view.increment)
+             if policy.completion_comments and local in TERMINAL else None,
+             reason=f"{local_text} (conflict resolved by a person)"),
+    )
+    plans: tuple[tuple[str, tuple[Action, ...]], ...] = (("use-specweave", use_specweave),)
+    if proposed is not None:
+        record = RecordConflict(strategy="prompt", outcome="external", local=local, external=observed,
+                                reason=f"conflict resolved by a person: the item's {say.external_text(observed)} "
+                                       "wins")
+        plans += (("use-external", (record, *_accept(ctx, proposed, f"{change}; conflict resolved by a person"))),)
+        choices = CONFLICT_CHOICES
+    else:
+        choices = ("use-specweave", "custom", "skip")
+    question = say.conflict_question(ctx.view.link, ctx.view.increment, base.local if base else None, local,
+                                     ctx.base_external, observed, ctx.remote.changed_by, _changed_at(ctx.remote))
+    return [_ask(ctx, "conflict", proposed, choices, f"{fallback}conflict: {local_text}, item {change}",
+                 question, plans)]
+
+
+def _changed_at(remote: RemoteItem) -> datetime | None:
+    return remote.status_changed_at or remote.updated_at
+
+
+def _ask(ctx: _Ctx, kind: AskKind, proposed: Status | None, choices: tuple[str, ...], reason: str, question: str,
+         plans: tuple[tuple[str, tuple[Action, ...]], ...]) -> Ask:
+    return Ask(kind=kind, proposed=proposed, choices=choices, increment=ctx.view.increment, link=ctx.view.link,
+               local=ctx.local, external=ctx.observed, external_text=say.external_text(ctx.observed),
+               base_external=ctx.base_external, remote_version=ctx.version or ctx.remote.version,
+               changed_by=ctx.remote.changed_by, changed_at=_changed_at(ctx.remote), title=ctx.remote.title,
+               url=ctx.remote.url or ctx.view.link.url, question=question, decided_at=ctx.now, plans=plans,
+               reason=reason)
+
+
+def custom_choices(current: Status) -> list[Status]:
+    """The statuses SpecWeave allows next from `current`, in SpecWeave's order (US-007 AC-04)."""
+    return sorted(allowed_from(current), key=_ORDER.__getitem__)
+
+
+def resolve_choice(
+    ask: Ask, choice: str, custom: Status | None, current_local: Status, *, now: datetime | None = None
+) -> list[Action]:
+    """A person's answer to `ask` as actions (§4, §5).
+
+    - yes / use-specweave / use-external: the plan computed when the decision was made;
+    - no: SpecWeave stays; the base takes the external state so the same change is never asked again;
+    - custom: `custom` must be reachable from `current_local` by SpecWeave's transitions (else `UsageError`);
+    - skip: nothing; the decision stays pending.
+
+    `now` stamps a new base (defaults to the time the decision was made, keeping this function pure).
+    """
+    if choice not in ask.choices:
+        raise UsageError(f"{choice!r} is not an answer to this decision",
+                         hint=f"choose one of: {', '.join(ask.choices)}")
+    stamp = now or ask.decided_at
+    if choice == "skip":
+        return [Noop(reason=f"decision on {say.item_ref(ask.link)} skipped; it stays pending")]
+    if choice == "custom":
+        return _resolve_custom(ask, custom, current_local, stamp)
+    plan = ask.plan(choice)
+    if plan is None:
+        raise UsageError(f"{choice!r} has no plan in this decision", hint="run `weavesync sync` again")
+    actions: list[Action] = []
+    for action in plan:
+        if isinstance(action, ApplyLocal):
+            _check_reachable(current_local, action.status)
+            if action.status == current_local:
+                continue
+        actions.append(action)
+    return actions
+
+
+def _resolve_custom(ask: Ask, custom: Status | None, current_local: Status, now: datetime) -> list[Action]:
+    if custom is None:
+        raise UsageError("a custom answer needs a status",
+                         hint="one of: " + ", ".join(s.value for s in custom_choices(current_local)))
+    path = _check_reachable(current_local, custom)
+    if ask.kind == "confirm" and custom == current_local:
+        yes = ask.plan("yes")
+        return list(yes) if yes is not None else []
+    reason = f"a person chose `{custom.value}` for increment {ask.increment}"
+    if path:
+        reason += " (via " + " → ".join(s.value for s in [current_local, *path]) + ")"
+    actions: list[Action] = []
+    if ask.kind == "conflict":
+        actions.append(RecordConflict(strategy="prompt", outcome="custom", local=ask.local, external=ask.external,
+                                      reason=f"conflict resolved by a person: custom status `{custom.value}`"))
+    if custom != current_local:
+        actions.append(ApplyLocal(status=custom, then_push_others=True, reason=reason))
+    if ask.kind != "confirm":
+        # The item's state has been seen and answered: it is not asked about again.
+        actions.append(MoveBase(new_base=Base(local=custom, external=ask.external, version=ask.remote_version,
+                                              synced_at=now), reason=reason))
+    return actions
+
+
+def _check_reachable(src: Status, dst: Status) -> list[Status]:
+    try:
+        return transition_path(src, dst)
+    except ValueError as exc:
+        raise UsageError(f"SpecWeave cannot move increment from {src.value} to {dst.value}",
+                         hint="reachable next: " + ", ".join(s.value for s in custom_choices(src))) from exc
