@@ -248,15 +248,20 @@ def _collision_problems(mapping: TrackerMapping, user_set: frozenset[Status], pa
     """Pairs of statuses the tracker cannot tell apart.
 
     An error when one of them is completed or abandoned (an inbound close or reopen would be ambiguous and a
-    finished increment could read as open); a warning otherwise, and only when the user set one of them (the
-    defaults' planning/backlog overlap in Jira is deliberate, see `weavesync.config.mapping`).
+    finished increment could read as open); a warning otherwise, and only when the user set one of them and the
+    defaults do not already overlap there (the defaults' planning/backlog overlap in Jira is deliberate, see
+    `weavesync.config.mapping`, and restating it in the config is not news).
     """
+    defaults = build_mapping(mapping.tracker, None)
     out: list[Problem] = []
     for a, b in combinations(list(Status), 2):
         if not indistinguishable(mapping.tracker, mapping.target(a), mapping.target(b)):
             continue
         terminal = a in TERMINAL or b in TERMINAL
-        if not terminal and not ({a, b} & user_set):
+        if not terminal and (
+            not ({a, b} & user_set)
+            or indistinguishable(mapping.tracker, defaults.target(a), defaults.target(b))
+        ):
             continue
         where = b if b in user_set or a not in user_set else a
         message = (f"'{a.value}' and '{b.value}' map to targets {mapping.tracker.value} cannot tell apart "
