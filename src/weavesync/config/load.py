@@ -64,18 +64,18 @@ class SyncConfig:
     `trackers` only those configured somewhere. `warnings` are the non-blocking problems validation found.
     """
 
-    trackers: Mapping[Tracker, Mapping[str, str]] = field(default_factory=dict)
-    mappings: Mapping[Tracker, TrackerMapping] = field(default_factory=default_mappings)
+    trackers: dict[Tracker, dict[str, str]] = field(default_factory=dict)
+    mappings: dict[Tracker, TrackerMapping] = field(default_factory=default_mappings)
     conflict_resolution: str = "prompt"
     prompt_user: bool = True
     auto_sync: bool = True
     enabled: bool = True
     completion_comments: bool = True
     user_story_sync: UserStorySync = "outbound"
-    jira_resolutions: Mapping[Status, str] = field(default_factory=lambda: dict(DEFAULT_JIRA_RESOLUTIONS))
+    jira_resolutions: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_JIRA_RESOLUTIONS))
     poll_interval: float = 60.0
-    webhook_secrets: Mapping[Tracker, Secret] = field(default_factory=dict)
-    place_sources: Mapping[Tracker, tuple[str, ...]] = field(default_factory=dict)
+    webhook_secrets: dict[Tracker, Secret] = field(default_factory=dict)
+    place_sources: dict[Tracker, tuple[str, ...]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     source: Path | None = None
 

@@ -134,7 +134,7 @@ class TrackerMapping:
     """
 
     tracker: Tracker
-    targets: Mapping[Status, Target]
+    targets: dict[Status, Target]
     managed: frozenset[str] = field(default=frozenset())
 
     def __post_init__(self) -> None:
@@ -143,6 +143,10 @@ class TrackerMapping:
             raise ValueError(f"mapping for {self.tracker.value} has no target for {', '.join(missing)}")
         named = frozenset(m for t in self.targets.values() for m in t.markers)
         object.__setattr__(self, "managed", frozenset(self.managed) | named)
+
+    def __hash__(self) -> int:
+        # `targets` is a dict (the promised interface); hash its content so a mapping can key a cache
+        return hash((self.tracker, frozenset(self.targets.items()), self.managed))
 
     def target(self, status: Status) -> Target:
         return self.targets[status]
