@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from store_helpers import T0, at, link
+import pytest
+from store_helpers import T0, at, link, put, states
 
+from weavesync.errors import StoreError
 from weavesync.store import Store
 
 
@@ -66,3 +68,32 @@ def test_credentials_in_headers_are_not_stored(store: Store) -> None:
     )
     (stored,) = store.unprocessed_deliveries(10)
     assert stored.headers == {"X-Request-Id": "r"}
+
+
+def test_marking_an_unknown_delivery_is_an_error(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.mark_delivery_processed(404, outcome="ok", now=T0)
+
+
+def test_prune_removes_only_finished_rows_older_than_the_cutoff(store: Store) -> None:
+    done_old = put(store, 1, "closed")
+    dead_old = put(store, 2, "closed")
+    pending_old = put(store, 3, "closed")
+    store.claim(T0, worker="w", limit=2)
+    store.complete(done_old.id, receipt={}, now=at(1))
+    store.bury(dead_old.id, error="401", now=at(1))
+    done_new = put(store, 4, "closed", now=at(100))
+    store.claim(at(100), worker="w")
+    store.complete(done_new.id, receipt={}, now=at(101))
+    store.record_delivery(tracker="github", delivery_id="old", headers={}, body=b"{}", now=at(1))
+    store.record_delivery(tracker="github", delivery_id="unprocessed", headers={}, body=b"{}", now=at(1))
+    store.record_delivery(tracker="github", delivery_id="new", headers={}, body=b"{}", now=at(101))
+    for d in store.unprocessed_deliveries(10):
+        if d.delivery_id != "unprocessed":
+            store.mark_delivery_processed(d.id, outcome="ok", now=at(102))
+
+    assert store.prune(before=at(50)) == 2
+    assert states(store) == {dead_old.id: "dead", pending_old.id: "in_flight", done_new.id: "done"}
+    assert [d.delivery_id for d in store.unprocessed_deliveries(10)] == ["unprocessed"]
+    assert not store.record_delivery(tracker="github", delivery_id="new", headers={}, body=b"{}", now=at(103))
+    assert store.record_delivery(tracker="github", delivery_id="old", headers={}, body=b"{}", now=at(103))

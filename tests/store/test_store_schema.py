@@ -144,3 +144,15 @@ def test_public_names() -> None:
     assert set(weavesync.store.__all__) >= {"Store", "open_store", "OutboxEntry", "Decision", "DeliveryRecord"}
     for name in weavesync.store.__all__:
         assert getattr(weavesync.store, name) is not None
+
+
+def test_an_in_memory_database_works_for_quick_tools(tmp_path: Path, sqlite_only: None) -> None:
+    with open_store(tmp_path, "sqlite://") as memory:
+        put(memory, 1, "closed")
+        assert [e.state for e in memory.outbox()] == ["pending"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_url_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        open_store(tmp_path, "not a url at all")

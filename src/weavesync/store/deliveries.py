@@ -55,3 +55,14 @@ def mark_processed(conn: Connection, delivery_row_id: int, *, outcome: str, now:
     )
     if result.rowcount != 1:
         raise StoreError(f"webhook delivery {delivery_row_id} does not exist")
+
+
+def prune(conn: Connection, *, before: datetime) -> int:
+    """Delete processed deliveries received before `before`; returns how many.
+
+    Choose `before` older than the trackers' redelivery window: a pruned delivery id is accepted again.
+    """
+    result = conn.execute(
+        deliveries.delete().where(deliveries.c.processed_at.is_not(None), deliveries.c.received_at < before)
+    )
+    return int(result.rowcount)

@@ -253,3 +253,14 @@ def _changed(conn: Connection, entry_id: int, rowcount: int) -> bool:
         return True
     _get(conn, entry_id)  # raises for an unknown id: that is a caller bug, not a lost lease
     return False
+
+
+def prune(conn: Connection, *, before: datetime) -> int:
+    """Delete finished entries (done, superseded) last changed before `before`; returns how many.
+
+    Open and dead entries are never pruned: they are work still owed, or failures a person has to see.
+    """
+    result = conn.execute(
+        outbox.delete().where(outbox.c.state.in_(("done", "superseded")), outbox.c.updated_at < before)
+    )
+    return int(result.rowcount)

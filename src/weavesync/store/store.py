@@ -210,6 +210,15 @@ class Store:
         with self.transaction() as conn:
             return _outbox.revive_dead(conn, link_key, now=now)
 
+    def prune(self, *, before: datetime) -> int:
+        """Housekeeping: delete finished outbox entries and processed deliveries older than `before`.
+
+        Returns the number of rows deleted. Pending, in-flight, retrying and dead entries, pending decisions,
+        the conflict history, receipts and cursors are never pruned.
+        """
+        with self.transaction() as conn:
+            return _outbox.prune(conn, before=before) + _deliveries.prune(conn, before=before)
+
     # -- decisions and conflicts ---------------------------------------------------------------------------
 
     def add_decision(
