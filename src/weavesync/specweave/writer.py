@@ -40,13 +40,19 @@ _STAMPS: Mapping[Status, tuple[str | None, str | None]] = {
     Status.COMPLETED: (None, "approvedAt"),
 }
 
+LOCK_TIMEOUT = 10.0
+"""Seconds a writer waits for another process's lock on the same increment before raising LockTimeout."""
+
 Mutation = Callable[[Increment, dict[str, Any]], None]
 
 
-def set_status(inc: Increment, target: Status, *, now: datetime, reason: str | None = None) -> Increment:
+def set_status(
+    inc: Increment, target: Status, *, now: datetime, reason: str | None = None, lock_timeout: float = LOCK_TIMEOUT
+) -> Increment:
     """Move the increment to `target` the way SpecWeave would, and return it re-read.
 
-    No write when the increment is already in `target` (its spelling, even `planned`, is kept).
+    No write when the increment is already in `target` (its spelling, even `planned`, is kept). Every writer
+    raises LockTimeout when another process holds the increment's lock for more than `lock_timeout` seconds.
     """
     target = Status(target)
     if inc.status == target:
@@ -64,10 +70,10 @@ def set_status(inc: Increment, target: Status, *, now: datetime, reason: str | N
         data["lastActivity"] = stamp
         _write_spec_status(fresh, target)
 
-    return _modify(inc, mutate, skip=lambda fresh: fresh.status == target)
+    return _modify(inc, mutate, lock_timeout, skip=lambda fresh: fresh.status == target)
 
 
-def add_link(inc: Increment, link: Link) -> Increment:
+def add_link(inc: Increment, link: Link, *, lock_timeout: float = LOCK_TIMEOUT) -> Increment:
     """Record `link` in the 1.0.x `externalLinks` shape (no write if it is already linked in any shape).
 
     Raises UsageError when the slot it needs already holds a different item (for example a second increment
@@ -82,10 +88,10 @@ def add_link(inc: Increment, link: Link) -> Increment:
         slot = _child(ext, link.tracker.value, fresh, field=f"externalLinks.{link.tracker.value}")
         _place(slot, link, fresh)
 
-    return _modify(inc, mutate)
+    return _modify(inc, mutate, lock_timeout)
 
 
-def remove_link(inc: Increment, link: Link) -> Increment:
+def remove_link(inc: Increment, link: Link, *, lock_timeout: float = LOCK_TIMEOUT) -> Increment:
     """Remove every record of `link.key` from metadata.json, whatever its shape.
 
     A link that also comes from a living-docs user-story file (which weavesync does not rewrite) is
@@ -107,10 +113,12 @@ def remove_link(inc: Increment, link: Link) -> Increment:
             if link.key not in unlinked:
                 unlinked.append(link.key)
 
-    return _modify(inc, mutate)
+    return _modify(inc, mutate, lock_timeout)
 
 
-def write_bases(inc: Increment, bases: Mapping[str, Base | None]) -> Increment:
+def write_bases(
+    inc: Increment, bases: Mapping[str, Base | None], *, lock_timeout: float = LOCK_TIMEOUT
+) -> Increment:
     """Set (or, with None, delete) weavesync's bases under the top-level ``weavesync.bases`` key."""
 
     def mutate(fresh: Increment, data: dict[str, Any]) -> None:
@@ -128,14 +136,16 @@ def write_bases(inc: Increment, bases: Mapping[str, Base | None]) -> Increment:
         if not own:
             del data[BASES_KEY]
 
-    return _modify(inc, mutate)
+    return _modify(inc, mutate, lock_timeout)
 
 
 # ---- the read-modify-write cycle ---------------------------------------------------------------------------
 
 
-def _modify(inc: Increment, mutate: Mutation, skip: Callable[[Increment], bool] | None = None) -> Increment:
-    with increment_lock(inc.path):
+def _modify(
+    inc: Increment, mutate: Mutation, lock_timeout: float, skip: Callable[[Increment], bool] | None = None
+) -> Increment:
+    with increment_lock(inc.path, lock_timeout):
         for target in (inc.metadata_path, inc.spec_path):
             remove_stale_temp_files(target)
         fresh = _reload(inc)
