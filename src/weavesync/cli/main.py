@@ -1,17 +1,38 @@
-"""The `weavesync` command group."""
+"""The `weavesync` command group: the only module that names every command.
+
+Shared options live in `cli.context`, failure handling in `cli.failures`, output helpers in `cli.render`, and
+each command (or command group) in its own module.
+"""
 
 from __future__ import annotations
 
 import click
 
 from weavesync import __version__
+from weavesync.cli.config_cmd import config
+from weavesync.cli.context import common_options, json_option
+from weavesync.cli.failures import CliGroup
+from weavesync.cli.link import link, unlink
+from weavesync.cli.sandbox_cmd import sandbox
+from weavesync.cli.status import status
 
 
-@click.group()
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="weavesync")
+@common_options
+@json_option
 def cli() -> None:
-    """Keep SpecWeave increment status in sync with GitHub, Jira and Azure DevOps."""
+    """Keep SpecWeave increment status in sync with GitHub, Jira and Azure DevOps.
+
+    --project, --debug, --quiet and --json may be given before or after the command name.
+    Exit codes: 0 ok, 1 error, 2 usage error, 3 decisions pending, 4 drift found (docs/exit-codes.md).
+    """
+
+
+for command in (status, config, link, unlink, sandbox):
+    cli.add_command(command)
 
 
 def main() -> None:
+    """Console-script entry point (`weavesync = weavesync.cli.main:main`)."""
     cli()
