@@ -1,0 +1,94 @@
+"""Invariants of `decide()` over arbitrary (local, remote, base, policy) combinations."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from weavesync.engine.actions import Action, ApplyLocal, Ask, MarkGone, Push
+from weavesync.engine.decide import decide, managed_part
+from weavesync.engine.view import LinkView, Policy
+from weavesync.model import Base, Link, RemoteItem, Tracker
+
+from ._build import INCREMENT, ITEMS, NOW
+from ._fakes import int_version_key, mapping_for
+from ._strategies import external_states, policies, roles, statuses, times, trackers, versions
+
+
+@st.composite
+def views(draw: st.DrawFn) -> LinkView:
+    tracker: Tracker = draw(trackers)
+    remote = None
+    if draw(st.integers(0, 19)):
+        remote = RemoteItem(link_item=ITEMS[tracker], tracker=tracker, state=draw(external_states(tracker)),
+                            version=draw(versions), status_changed_at=draw(times),
+                            changed_by=draw(st.none() | st.just("alice")))
+    base = None
+    if draw(st.booleans()):
+        base = Base(local=draw(statuses), external=draw(external_states(tracker)), version=draw(versions),
+                    synced_at=NOW)
+    return LinkView(increment=INCREMENT, link=Link(tracker, ITEMS[tracker], draw(roles)), local=draw(statuses),
+                    local_changed_at=draw(times), remote=remote, base=base,
+                    last_receipt_version=draw(st.none() | versions))
+
+
+def flatten(actions: list[Action]) -> list[Action]:
+    """Top-level actions plus every action a person's answer could lead to."""
+    out = list(actions)
+    for action in actions:
+        if isinstance(action, Ask):
+            for _, plan in action.plans:
+                out.extend(plan)
+    return out
+
+
+def is_stale(view: LinkView) -> bool:
+    assert view.remote is not None
+    seen = int(view.remote.version)
+    known = [int(v) for v in (view.last_receipt_version, view.base.version if view.base else None) if v]
+    return any(seen < k for k in known)
+
+
+@settings(max_examples=400, deadline=None)
+@given(view=views(), policy=policies)
+def test_decide_invariants(view: LinkView, policy: Policy) -> None:
+    mapping = mapping_for(view.link.tracker)
+    actions = decide(view, mapping, policy, now=NOW, version_key=int_version_key)
+
+    # Deterministic: same inputs, same actions.
+    assert actions == decide(view, mapping, policy, now=NOW, version_key=int_version_key)
+    # Every action explains itself, including those behind a question.
+    assert actions and all(a.reason.strip() for a in flatten(actions))
+
+    if view.remote is None:
+        assert [type(a) for a in actions] == [MarkGone]
+        return
+
+    # One link never both pushes and applies locally, neither now nor in any single answer.
+    assert not (any(isinstance(a, Push) for a in actions) and any(isinstance(a, ApplyLocal) for a in actions))
+    for ask in (a for a in actions if isinstance(a, Ask)):
+        for _, plan in ask.plans:
+            assert not (any(isinstance(a, Push) for a in plan) and any(isinstance(a, ApplyLocal) for a in plan))
+
+    # The observation that counts: the base's external state when the observation is an echo (§3).
+    stale = view.base is not None and is_stale(view)
+    effective = view.base.external if stale and view.base else view.remote.state
+
+    # Never pushes what the item already expresses; a push always writes the local status's target.
+    for push in (a for a in actions if isinstance(a, Push)):
+        assert not mapping.satisfies(managed_part(effective, mapping.managed), view.local)
+        assert push.status is view.local and push.target == mapping.target(view.local)
+
+    # Never asks about a state equal to the base, nor about an echo.
+    inbound_asks = [a for a in actions if isinstance(a, Ask) and a.kind != "confirm"]
+    if view.base is not None and (stale or managed_part(view.remote.state, mapping.managed)
+                                  == managed_part(view.base.external, mapping.managed)):
+        assert not inbound_asks
+
+    # Direction limits what is emitted.
+    if policy.direction == "pull":
+        assert not any(isinstance(a, Push) for a in actions)
+        assert not any(isinstance(a, Ask) and a.kind == "confirm" for a in actions)
+    if policy.direction == "push":
+        assert not inbound_asks
+        assert not any(isinstance(a, ApplyLocal) for a in actions)
