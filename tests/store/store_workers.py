@@ -78,5 +78,15 @@ def claim_until_empty(url: str, state_dir: str, worker: str, now_text: str, barr
         results.put((worker, claimed, violations))
 
 
+def open_and_report(url: str, state_dir: str, barrier: Any, results: Any) -> None:
+    """Open (and so migrate) the store at the same moment as other processes; report the version seen."""
+    barrier.wait()
+    try:
+        with open_store(Path(state_dir), url) as store:
+            results.put(store.schema_version)
+    except Exception as exc:  # reported to the test, which fails with the message
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
 if __name__ == "__main__":
     crash_main(*sys.argv[1:5])

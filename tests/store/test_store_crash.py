@@ -120,3 +120,35 @@ def test_concurrent_claimers_never_share_an_entry(store: Store, db_url: str, tmp
     done = store.outbox()
     assert {e.state for e in done} == {"done"}
     assert all(e.claimed_by is not None and e.claimed_by.startswith("racer-") for e in done)
+
+
+def test_processes_opening_a_new_database_together_migrate_it_once(tmp_path: Path, sqlite_only: None) -> None:
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.engine import URL
+
+    from weavesync.store import SCHEMA_VERSION
+    from weavesync.store.schema import schema_meta
+
+    state = tmp_path / "fresh"
+    state.mkdir()
+    url = URL.create("sqlite", database=str(state / "weavesync.db")).render_as_string()
+    ctx = multiprocessing.get_context("spawn")
+    openers = 3
+    barrier = ctx.Barrier(openers)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=store_workers.open_and_report, args=(url, str(state), barrier, results))
+        for _ in range(openers)
+    ]
+    for p in procs:
+        p.start()
+    seen = [results.get(timeout=90) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert seen == [SCHEMA_VERSION] * openers
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(schema_meta)) == 1
+    finally:
+        engine.dispose()
