@@ -1,0 +1,299 @@
+"""One reconcile pass: read both sides, decide per link, record, then act.
+
+The order is the contract's (sync-semantics.md §3, style.md habit 4): every increment and every linked item is
+read first (items in batches per tracker), `engine.decide` runs for every link, and only then are the decisions
+recorded: desired states, pending decisions and conflict history in ONE store transaction per increment, before
+any tracker is written. Local effects (bases, accepted statuses) go to the increment's files after that commit;
+writes to trackers happen last, through the outbox (`executor.run.drain`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from weavesync.engine import (
+    Action,
+    ApplyLocal,
+    Ask,
+    LinkView,
+    MarkGone,
+    MoveBase,
+    Noop,
+    Policy,
+    Push,
+    RecordConflict,
+    decide,
+    resolve_choice,
+)
+from weavesync.errors import SpecWeaveFileError, TrackerError, WeavesyncError
+from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
+from weavesync.executor.run import WriteOutcome, drain
+from weavesync.executor.session import SyncSession
+from weavesync.model import Base, Link, RemoteItem, Status, Tracker
+from weavesync.specweave import Increment, set_status, write_bases
+from weavesync.store import Decision
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A person's answer to a decision: a choice, and the status for ``custom``."""
+
+    choice: str
+    custom: Status | None = None
+
+
+Prompter = Callable[[Ask], Answer | None]
+"""Asks a person on a terminal; None means "skip" (the decision stays pending)."""
+
+
+@dataclass
+class LinkResult:
+    increment: str
+    link: Link
+    actions: list[Action]
+    remote: RemoteItem | None = None
+    error: str | None = None
+
+
+@dataclass
+class ReconcileReport:
+    links: list[LinkResult] = field(default_factory=list)
+    writes: list[WriteOutcome] = field(default_factory=list)
+    pending: list[Decision] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) or any(w.outcome in ("dead", "failed") for w in self.writes)
+
+    @property
+    def drift(self) -> bool:
+        """Something would change (for `plan`): a write, a local status change, a base to move, a gone item."""
+        return any(isinstance(a, Push | ApplyLocal | MoveBase | MarkGone) for r in self.links for a in r.actions)
+
+
+def select(session: SyncSession, refs: Sequence[str] | None) -> tuple[list[Increment], list[str]]:
+    """The increments a run is about (all when `refs` is empty) and the problems met reading them."""
+    problems: list[str] = []
+    if refs:
+        found: list[Increment] = []
+        for ref in refs:
+            found.append(session.increment(ref))
+        return found, problems
+    scan = session.scan()
+    problems.extend(str(p) for p in scan.problems)
+    return scan.increments, problems
+
+
+def read_remote(session: SyncSession, increments: Iterable[Increment]
+                ) -> tuple[dict[str, RemoteItem | None], dict[Tracker, str]]:
+    """Every linked item, read in batches per tracker. A tracker that fails is reported, not fatal."""
+    wanted: dict[Tracker, list[str]] = {}
+    for inc in increments:
+        for link in inc.links:
+            items = wanted.setdefault(link.tracker, [])
+            if link.item not in items:
+                items.append(link.item)
+    found: dict[str, RemoteItem | None] = {}
+    failures: dict[Tracker, str] = {}
+    for tracker, items in wanted.items():
+        try:
+            got = session.adapter(tracker).read_many(items, session.mapping(tracker).managed)
+        except (TrackerError, WeavesyncError) as exc:
+            failures[tracker] = str(exc)
+            continue
+        for item, remote in got.items():
+            found[f"{tracker.value}:{item}"] = remote
+    return found, failures
+
+
+def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, RemoteItem | None],
+                     failures: dict[Tracker, str], policy: Policy) -> list[LinkResult]:
+    results: list[LinkResult] = []
+    now = session.now()
+    for link in inc.links:
+        if link.tracker in failures:
+            results.append(LinkResult(inc.id, link, [], error=failures[link.tracker]))
+            continue
+        if link.key not in remote:
+            results.append(LinkResult(inc.id, link, [], error=f"{link.key} was not read"))
+            continue
+        receipt = session.store.last_receipt(link.key)
+        view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
+                        remote=remote[link.key], base=inc.bases.get(link.key),
+                        last_receipt_version=receipt.get("version") if receipt else None)
+        actions = decide(view, session.mapping(link.tracker), policy, now=now,
+                         version_key=session.kind(link.tracker).version_key)
+        results.append(LinkResult(inc.id, link, actions, remote=remote[link.key]))
+    return results
+
+
+def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None) -> ReconcileReport:
+    """What `reconcile` would do, without recording or writing anything."""
+    increments, problems = select(session, refs)
+    remote, failures = read_remote(session, increments)
+    report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
+    for inc in increments:
+        report.links.extend(decide_increment(session, inc, remote, failures, policy))
+    report.pending = [d for d in session.store.pending_decisions()
+                      if any(d.increment == inc.id for inc in increments)]
+    return report
+
+
+def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *, trigger: str = "cli",
+              prompter: Prompter | None = None, execute: bool = True) -> ReconcileReport:
+    """Sync the selected increments both ways (or one way, per `policy.direction`)."""
+    increments, problems = select(session, refs)
+    remote, failures = read_remote(session, increments)
+    report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
+    again: list[Increment] = []
+    for inc in increments:
+        results = decide_increment(session, inc, remote, failures, policy)
+        report.links.extend(results)
+        changed = _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
+        if changed is not None:
+            again.append(changed)
+    # Second pass: an accepted inbound change moved SpecWeave; its other links now see a local change to push.
+    for inc in again:
+        results = decide_increment(session, inc, remote, failures, policy)
+        report.links.extend(results)
+        _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
+    if execute:
+        report.writes.extend(drain(session, trigger=trigger))
+    ids = {inc.id for inc in increments}
+    report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
+    return report
+
+
+def _apply(session: SyncSession, inc: Increment, results: list[LinkResult], *, trigger: str,
+           prompter: Prompter | None, report: ReconcileReport) -> Increment | None:
+    """Record one increment's decisions, ask about `Ask`s, and apply local effects. Returns the increment when its
+    status changed (so its other links get a second pass)."""
+    now = session.now()
+    asks: list[tuple[Decision, Ask, LinkResult]] = []
+    known = {d.id for d in session.store.pending_decisions(inc.id)} if any(
+        isinstance(a, Ask) for r in results for a in r.actions) else set()
+    with session.store.transaction() as conn:
+        for result in results:
+            for action in result.actions:
+                if isinstance(action, Push):
+                    _record_push(session, conn, inc, result.link, action, trigger)
+                elif isinstance(action, Ask):
+                    decision = session.store.add_decision(
+                        conn, increment=inc.id, link_key=result.link.key, kind=action.kind,
+                        observed_version=action.remote_version, payload=ask_to_json(action), now=now)
+                    asks.append((decision, action, result))
+                elif isinstance(action, RecordConflict):
+                    _record_conflict(session, conn, inc, result.link, action, trigger)
+    local_changes: list[tuple[Status, str]] = []
+    bases: dict[str, Base | None] = {}
+    for result in results:
+        _local_effects(session, inc, result.link, result.actions, result.remote, trigger, bases, local_changes)
+    for decision, ask, result in asks:
+        answer = prompter(ask) if prompter is not None else None
+        if answer is None:
+            if decision.id not in known:
+                _log(session, inc.id, result.link, "pull", ask.local.value,
+                     ask.proposed.value if ask.proposed else None, ask.reason, trigger, "pending")
+            continue
+        current = local_changes[-1][0] if local_changes else inc.status
+        actions = resolve_choice(ask, answer.choice, answer.custom, current, now=now)
+        finish_decision(session, inc, decision, ask, answer, actions, trigger, bases, local_changes)
+    return _commit_local(session, inc, bases, local_changes, report)
+
+
+def finish_decision(session: SyncSession, inc: Increment, decision: Decision, ask: Ask, answer: Answer,
+                    actions: list[Action], trigger: str, bases: dict[str, Base | None],
+                    local_changes: list[tuple[Status, str]]) -> None:
+    """Record what a person's answer means: outbox rows and conflict history together with the decision."""
+    if answer.choice == "skip":
+        return
+    with session.store.transaction() as conn:
+        for action in actions:
+            if isinstance(action, Push):
+                _record_push(session, conn, inc, ask.link, action, trigger)
+            elif isinstance(action, RecordConflict):
+                _record_conflict(session, conn, inc, ask.link, action, trigger)
+        session.store.resolve_decision(decision.id, outcome=answer.choice, now=session.now(), conn=conn)
+    if answer.choice == "no":
+        _log(session, inc.id, ask.link, "pull", ask.local.value, ask.proposed.value if ask.proposed else None,
+             f"{ask.reason}; declined by a person", trigger, "declined")
+    _local_effects(session, inc, ask.link, actions, None, trigger, bases, local_changes)
+
+
+def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *, trigger: str = "cli"
+                    ) -> Increment | None:
+    """Finish a stored decision (`weavesync resolve`), then its pushes go through the outbox."""
+    ask = ask_from_json(decision.payload)
+    inc = session.increment(decision.increment)
+    actions = resolve_choice(ask, answer.choice, answer.custom, inc.status, now=session.now())
+    bases: dict[str, Base | None] = {}
+    local_changes: list[tuple[Status, str]] = []
+    finish_decision(session, inc, decision, ask, answer, actions, trigger, bases, local_changes)
+    report = ReconcileReport()
+    changed = _commit_local(session, inc, bases, local_changes, report)
+    if report.problems:
+        raise WeavesyncError(report.problems[0])
+    return changed
+
+
+def _record_push(session: SyncSession, conn: Any, inc: Increment, link: Link, push: Push, trigger: str) -> None:
+    base = inc.bases.get(link.key)
+    desired = {"status": push.status.value, "target": target_to_json(push.target), "comment": push.comment,
+               "from": base.local.value if base else None, "role": link.role.value}
+    entry = session.store.put_desired(conn, link_key=link.key, increment=inc.id, tracker=link.tracker.value,
+                                      item=link.item, desired=desired, reason=push.reason, trigger=trigger,
+                                      now=session.now())
+    del entry
+
+
+def _record_conflict(session: SyncSession, conn: Any, inc: Increment, link: Link, action: RecordConflict,
+                     trigger: str) -> None:
+    session.store.record_conflict(conn, increment=inc.id, link_key=link.key, local={"status": action.local.value},
+                                  external=action.external.to_json(), strategy=action.strategy,
+                                  outcome=action.outcome, reason=action.reason, now=session.now())
+    session.log.record_conflict(increment=inc.id, tracker=link.tracker.value, item=link.item,
+                                local=action.local.value, external=action.external.to_json(),
+                                strategy=action.strategy, outcome=action.outcome, reason=action.reason)
+
+
+def _local_effects(session: SyncSession, inc: Increment, link: Link, actions: Sequence[Action],
+                   remote: RemoteItem | None, trigger: str, bases: dict[str, Base | None],
+                   local_changes: list[tuple[Status, str]]) -> None:
+    for action in actions:
+        if isinstance(action, MoveBase):
+            bases[link.key] = action.new_base
+        elif isinstance(action, ApplyLocal):
+            local_changes.append((action.status, action.reason))
+            _log(session, inc.id, link, "pull", inc.status.value, action.status.value, action.reason, trigger, "ok")
+        elif isinstance(action, MarkGone):
+            _log(session, inc.id, link, "pull", inc.status.value, None, action.reason, trigger, "failed",
+                 error="item gone")
+        elif isinstance(action, Noop | Push | Ask | RecordConflict):
+            continue
+
+
+def _commit_local(session: SyncSession, inc: Increment, bases: dict[str, Base | None],
+                  local_changes: list[tuple[Status, str]], report: ReconcileReport) -> Increment | None:
+    changed: Increment | None = None
+    try:
+        if local_changes:
+            status, reason = local_changes[-1]
+            inc = set_status(inc, status, now=session.now(), reason=reason)
+            changed = inc
+        if bases:
+            inc = write_bases(inc, bases)
+    except (SpecWeaveFileError, ValueError, WeavesyncError) as exc:
+        report.problems.append(f"{inc.id}: {exc}")
+        return None
+    return changed
+
+
+def _log(session: SyncSession, increment: str, link: Link, direction: str, before: str | None, after: str | None,
+         reason: str, trigger: str, outcome: str, *, attempt: int | None = None, op: str | None = None,
+         error: str | None = None) -> None:
+    session.log.record(**{"increment": increment, "tracker": link.tracker.value, "item": link.item,
+                          "direction": direction, "from": before, "to": after, "reason": reason,
+                          "trigger": trigger, "outcome": outcome, "attempt": attempt, "op": op, "error": error})

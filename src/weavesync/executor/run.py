@@ -1,0 +1,157 @@
+"""The outbox worker: claim desired states, write them, record receipts, retry or give up — never drop.
+
+Each claimed entry is one link's desired state. The adapter re-reads the item and writes only what differs, so a
+replay after a crash (the entry's lease expired) never writes twice. Short waits are slept in-process through
+stamina, with the delay our `RetryPolicy` computes from the server's `Retry-After` or exponential backoff; a
+long wait puts the entry back in the outbox with its next attempt time instead of blocking the process. Every
+attempt and outcome is one sync-log record (AC-US4-04, AC-US4-05).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import stamina
+
+from weavesync.engine.retry import RetryPlan
+from weavesync.errors import TrackerError, WeavesyncError
+from weavesync.executor.codec import target_from_json
+from weavesync.executor.session import SyncSession
+from weavesync.model import Base, Receipt, Status, Tracker
+from weavesync.specweave import write_bases
+from weavesync.store import OutboxEntry
+
+LEASE_SECONDS = 120.0
+
+
+@dataclass
+class WriteOutcome:
+    """How one outbox entry ended this time: ok / noop (done), retrying (rescheduled), dead."""
+
+    entry_id: int
+    op_id: str
+    increment: str
+    tracker: str
+    item: str
+    status: str
+    outcome: str
+    attempts: int
+    error: str | None = None
+    waits: list[float] = field(default_factory=list)
+    receipt: Receipt | None = None
+
+
+def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000) -> list[WriteOutcome]:
+    """Carry out every due outbox entry, link by link in order, until nothing is due."""
+    outcomes: list[WriteOutcome] = []
+    for _ in range(max_rounds):
+        entries = session.store.claim(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS)
+        if not entries:
+            break
+        for entry in entries:
+            outcomes.append(execute(session, entry, trigger=trigger))
+    return outcomes
+
+
+def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli") -> WriteOutcome:
+    """One entry: write with in-process retries for short waits, then complete, reschedule or bury it."""
+    tracker = Tracker(entry.tracker)
+    status = Status(entry.desired["status"])
+    target = target_from_json(entry.desired["target"])
+    outcome = WriteOutcome(entry.id, entry.op_id, entry.increment, entry.tracker, entry.item, status.value,
+                           "failed", entry.attempts)
+    final: list[RetryPlan] = []
+    base_from = entry.desired.get("from")
+
+    def on_failure(exc: Exception) -> bool | float:
+        if not isinstance(exc, TrackerError):
+            return False
+        outcome.attempts += 1
+        plan = session.retry.plan(outcome.attempts, exc, jitter=session.jitter)
+        if plan.kind != "sleep":
+            final.append(plan)
+            return False
+        outcome.waits.append(plan.delay)
+        _log(session, entry, base_from, status.value, f"{entry.reason}; {plan.reason}", trigger, "retrying",
+             outcome.attempts, error=str(exc))
+        return plan.delay
+
+    try:
+        adapter = session.adapter(tracker)
+        mapping = session.mapping(tracker)
+        resolution = session.config.jira_resolutions.get(status)
+        receipt: Receipt | None = None
+        for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
+            with attempt:
+                receipt = adapter.write(entry.item, target, mapping.managed, resolution=resolution)
+        assert receipt is not None
+    except TrackerError as exc:
+        plan = final[-1] if final else session.retry.plan(max(outcome.attempts, 1), exc, jitter=session.jitter)
+        return _failed(session, entry, outcome, plan, exc, base_from, status, trigger)
+    except WeavesyncError as exc:
+        # Not a tracker answer: the tracker is not configured or its credentials are missing. Keep the entry
+        # (dead, with the fix) rather than dropping it; `weavesync retry --dead` replays it once fixed.
+        outcome.attempts += 1
+        plan = RetryPlan("attention", 0.0, f"{type(exc).__name__}: {exc}")
+        return _failed(session, entry, outcome, plan, exc, base_from, status, trigger)
+    outcome.attempts += 1
+    outcome.receipt = receipt
+    _comment(session, entry, receipt, trigger, outcome.attempts)
+    now = session.now()
+    state = receipt.state.to_json()
+    with session.store.transaction() as conn:
+        session.store.complete(entry.id, receipt={"version": receipt.version, "state": state,
+                                                   "changed": receipt.changed}, now=now, conn=conn)
+        session.store.record_receipt(conn, link_key=entry.link_key, version=receipt.version, state=state,
+                                     op_id=entry.op_id, now=now)
+    try:
+        inc = session.increment(entry.increment)
+        write_bases(inc, {entry.link_key: Base(local=status, external=receipt.state, version=receipt.version,
+                                               synced_at=now)})
+    except WeavesyncError as exc:
+        # The write landed; only the shared base could not be stored. The next sync re-reads the item, finds it
+        # already in the desired state and records the base then.
+        _log(session, entry, base_from, status.value, f"{entry.reason}; base not stored", trigger, "failed",
+             outcome.attempts, error=str(exc))
+    outcome.outcome = "ok" if receipt.changed else "noop"
+    reason = entry.reason if receipt.changed else f"{entry.reason}; the item was already there"
+    _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
+    return outcome
+
+
+def _failed(session: SyncSession, entry: OutboxEntry, outcome: WriteOutcome, plan: RetryPlan, exc: Exception,
+            base_from: str | None, status: Status, trigger: str) -> WriteOutcome:
+    now = session.now()
+    outcome.error = str(exc)
+    if plan.kind in ("reschedule", "sleep"):
+        session.store.reschedule(entry.id, error=str(exc), next_attempt_at=now + timedelta(seconds=plan.delay),
+                                 now=now)
+        outcome.outcome = "retrying"
+        outcome.waits.append(plan.delay)
+    else:
+        session.store.bury(entry.id, error=f"{plan.reason}: {exc}", now=now)
+        outcome.outcome = "dead"
+    _log(session, entry, base_from, status.value, f"{entry.reason}; {plan.reason}", trigger, outcome.outcome,
+         outcome.attempts, error=str(exc))
+    return outcome
+
+
+def _comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, trigger: str, attempts: int) -> None:
+    """Post the completion comment once: when this write closed the item, or on a replay of an entry that may
+    have closed it before a crash (the adapter's op-id marker makes a second post impossible)."""
+    text = entry.desired.get("comment")
+    if not text or not (receipt.changed or entry.claims > 1 or entry.attempts > 0):
+        return
+    try:
+        session.adapter(Tracker(entry.tracker)).comment(entry.item, text, entry.op_id)
+    except TrackerError as exc:
+        _log(session, entry, None, None, "completion comment not posted", trigger, "failed", attempts,
+             error=str(exc))
+
+
+def _log(session: SyncSession, entry: OutboxEntry, before: str | None, after: str | None, reason: str,
+         trigger: str, outcome: str, attempt: int, *, error: str | None = None) -> None:
+    session.log.record(**{"increment": entry.increment, "tracker": entry.tracker, "item": entry.item,
+                          "direction": "push", "from": before, "to": after, "reason": reason, "trigger": trigger,
+                          "outcome": outcome, "attempt": attempt, "op": entry.op_id, "error": error})
