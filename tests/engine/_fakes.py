@@ -89,9 +89,13 @@ class FakeMapping:
         return None
 
     def realise(self, target: Target) -> ExternalState:
-        """The state a tracker ends in after writing `target` (what the in-memory tracker stores)."""
-        return ExternalState(state=target.state or "?", reason=target.reason, category=target.category,
-                             markers=target.markers)
+        return realise(target)
+
+
+def realise(target: Target) -> ExternalState:
+    """The state a tracker ends in after writing `target` (what the in-memory tracker stores)."""
+    return ExternalState(state=target.state or f"{target.category} state", reason=target.reason,
+                         category=target.category, markers=target.markers)
 
 
 def _closed(state: ExternalState) -> bool:

@@ -11,6 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from weavesync.config.mapping import default_mappings
 from weavesync.engine.actions import (
     Action,
     ApplyLocal,
@@ -22,11 +23,11 @@ from weavesync.engine.actions import (
     RecordConflict,
 )
 from weavesync.engine.decide import custom_choices, decide, managed_part, resolve_choice
-from weavesync.engine.view import LinkView, Policy
+from weavesync.engine.view import LinkView, MappingLike, Policy
 from weavesync.model import Base, ExternalState, Link, LinkRole, RemoteItem, Status, Tracker
 
 from ._build import CLOSED_AT, INCREMENT, ITEMS
-from ._fakes import FakeMapping, int_version_key, mapping_for
+from ._fakes import int_version_key, mapping_for, realise
 from ._strategies import external_states, statuses, trackers
 
 both_way_policies = st.builds(
@@ -41,7 +42,8 @@ both_way_policies = st.builds(
 
 
 class SyncMachine(RuleBasedStateMachine):
-    mapping: FakeMapping
+    mapping: MappingLike
+    tracker: Tracker
     policy: Policy
     link: Link
     local: Status
@@ -64,9 +66,12 @@ class SyncMachine(RuleBasedStateMachine):
         return self.clock
 
     @initialize(tracker=trackers, local=statuses, data=st.data(), policy=both_way_policies,
-                role=st.sampled_from(list(LinkRole)))
-    def setup(self, tracker: Tracker, local: Status, data: st.DataObject, policy: Policy, role: LinkRole) -> None:
-        self.mapping = mapping_for(tracker)
+                role=st.sampled_from(list(LinkRole)), real=st.booleans())
+    def setup(self, tracker: Tracker, local: Status, data: st.DataObject, policy: Policy, role: LinkRole,
+              real: bool) -> None:
+        # The fake mapping, or weavesync's own default mapping for that tracker.
+        self.tracker = tracker
+        self.mapping = default_mappings()[tracker] if real else mapping_for(tracker)
         self.policy = policy
         self.link = Link(tracker, ITEMS[tracker], role)
         self.local = local
@@ -79,7 +84,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def person_changes_tracker(self, data: st.DataObject) -> None:
-        self.remote = data.draw(external_states(self.mapping.tracker))
+        self.remote = data.draw(external_states(self.tracker))
         self.version += 1
         self.remote_at = self.tick()
         self.remote_by = "alice"
@@ -144,7 +149,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     def write(self, push: Push) -> None:
         """The in-memory tracker: people's labels survive a write; the receipt becomes the base (§3)."""
-        written = self.mapping.realise(push.target)
+        written = realise(push.target)
         people = self.remote.markers - self.mapping.managed
         self.remote = replace(written, markers=written.markers | people)
         self.version += 1
