@@ -45,6 +45,12 @@ def write_env_file(path: Path, env: Mapping[str, str]) -> None:
         raise
 
 
+def grouped(env: Mapping[str, str]) -> dict[str, str]:
+    """The bot's variables first, then the person's, so the file reads as two blocks."""
+    bot = {k: v for k, v in env.items() if not k.startswith(PERSON_PREFIX)}
+    return bot | {k: v for k, v in env.items() if k.startswith(PERSON_PREFIX)}
+
+
 def _print_banner(state: AppState, urls: Mapping[str, str], env: Mapping[str, str], env_file: Path | None) -> None:
     if state.json:
         render.print_json({
@@ -107,7 +113,7 @@ def sandbox(host: str, github_port: int, jira_port: int, ado_port: int, latency_
         except RuntimeError as exc:
             raise WeavesyncError(f"the sandbox could not start: {exc}",
                                  hint="a port may be in use: pass another port, or 0 for any free one") from exc
-        env = box.env()
+        env = grouped(box.env())
         if env_file is not None:
             write_env_file(env_file, env)
         _print_banner(state, box.urls, env, env_file)
