@@ -17,6 +17,10 @@ Decisions made here, beyond the table:
   engine asks instead of guessing.
 - A conflict resolved in SpecWeave's favour emits a `Push` and leaves the base alone: the base moves when the
   write's receipt arrives, so a failed write is retried, not forgotten.
+- `promptUser: false` and ``--yes`` accept inbound proposals and completion confirmations, never conflicts:
+  `conflictResolution` alone decides those (a "prompt" conflict is always an `Ask`).
+- User-story links (outbound only by default) never produce a decision: an inbound change just moves the base, and
+  a local change is pushed even when the item changed too.
 - A run restricted by `direction` never emits what the other direction would do, and does not move the base for
   changes it leaves alone, so the next two-way run still sees them.
 """
