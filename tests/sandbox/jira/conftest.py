@@ -1,0 +1,53 @@
+"""One sandbox Jira server for the whole folder, plus Basic-auth clients for the bot and for alice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from jira_sandbox_helpers import Receiver
+
+from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
+
+
+@pytest.fixture(scope="session")
+def jira_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(trackers=("jira",)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def jira_url(jira_sandbox: Sandbox) -> str:
+    return jira_sandbox.urls["jira"]
+
+
+def _client(url: str, login: str) -> httpx.Client:
+    account = ACCOUNTS["jira"][login]
+    return httpx.Client(base_url=url, auth=(account.email or "", account.secret), timeout=10)
+
+
+@pytest.fixture(scope="session")
+def bot(jira_url: str) -> Iterator[httpx.Client]:
+    with _client(jira_url, BOT) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def alice(jira_url: str) -> Iterator[httpx.Client]:
+    with _client(jira_url, PERSON) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _clean_controls(jira_url: str) -> Iterator[None]:
+    yield
+    httpx.delete(f"{jira_url}/_sandbox/script")
+    httpx.post(f"{jira_url}/_sandbox/ratelimit", json={"limit": None, "window_seconds": 1})
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()
