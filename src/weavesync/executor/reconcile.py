@@ -277,18 +277,16 @@ def _local_effects(session: SyncSession, inc: Increment, link: Link, actions: Se
 
 def _commit_local(session: SyncSession, inc: Increment, bases: dict[str, Base | None],
                   local_changes: list[tuple[Status, str]], report: ReconcileReport) -> Increment | None:
-    changed: Increment | None = None
     try:
         if local_changes:
             status, reason = local_changes[-1]
             inc = set_status(inc, status, now=session.now(), reason=reason)
-            changed = inc
         if bases:
             inc = write_bases(inc, bases)
     except (SpecWeaveFileError, ValueError, WeavesyncError) as exc:
         report.problems.append(f"{inc.id}: {exc}")
         return None
-    return changed
+    return inc if local_changes else None
 
 
 def _log(session: SyncSession, increment: str, link: Link, direction: str, before: str | None, after: str | None,

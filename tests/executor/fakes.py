@@ -1,0 +1,134 @@
+"""An in-memory GitHub-shaped tracker for executor unit tests (no HTTP: mocks are for unit tests only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from weavesync.errors import TrackerError
+from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker
+from weavesync.trackers.base import AuthInfo, ChangeBatch, WebhookEvent, Workflow
+
+
+@dataclass
+class FakeItem:
+    state: str = "open"
+    reason: str | None = None
+    labels: set[str] = field(default_factory=set)
+    version: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+
+
+class FakeTracker:
+    """Items keyed by canonical ref; `failures` is a queue of errors the next writes raise."""
+
+    tracker = Tracker.GITHUB
+
+    def __init__(self) -> None:
+        self.items: dict[str, FakeItem] = {}
+        self.failures: list[TrackerError] = []
+        self.writes: list[tuple[str, Target]] = []
+        self.comments: dict[str, list[tuple[str, str]]] = {}
+        self.read_calls = 0
+
+    def person_changes(self, item: str, *, state: str, reason: str | None = None, by: str = "alice") -> None:
+        fake = self.items[item]
+        fake.state, fake.reason, fake.version = state, reason, fake.version + 1
+        fake.changed_by, fake.changed_at = by, datetime.now(UTC)
+
+    def _remote(self, item: str, managed: frozenset[str]) -> RemoteItem:
+        fake = self.items[item]
+        state = ExternalState(state=fake.state, reason=fake.reason, markers=frozenset(fake.labels & managed))
+        return RemoteItem(link_item=item, tracker=self.tracker, state=state, version=f"{fake.version:09d}",
+                          status_changed_at=fake.changed_at, changed_by=fake.changed_by, title=f"issue {item}")
+
+    def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
+        self.read_calls += 1
+        return {i: self._remote(i, managed) if i in self.items else None for i in items}
+
+    def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
+        return ChangeBatch(items=[self._remote(i, managed) for i in self.items], cursor=cursor or "0")
+
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None) -> Receipt:
+        if self.failures:
+            raise self.failures.pop(0)
+        fake = self.items[item]
+        wanted_labels = (fake.labels - managed) | set(target.markers)
+        changed = fake.state != target.state or fake.labels != wanted_labels or (
+            target.reason is not None and fake.reason != target.reason)
+        if changed:
+            self.writes.append((item, target))
+            fake.state, fake.labels, fake.version = target.state or fake.state, wanted_labels, fake.version + 1
+            fake.reason = target.reason if fake.state == "closed" else None
+            fake.changed_by, fake.changed_at = "weavesync-bot", datetime.now(UTC)
+        remote = self._remote(item, managed)
+        return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
+                       changed=changed)
+
+    def comment(self, item: str, body: str, op_id: str) -> bool:
+        posted = self.comments.setdefault(item, [])
+        if any(op == op_id for op, _ in posted):
+            return False
+        posted.append((op_id, body))
+        return True
+
+    def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
+               *, item_type: str | None = None) -> RemoteItem:
+        raise NotImplementedError
+
+    def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
+        raise NotImplementedError
+
+    def check_auth(self) -> AuthInfo:
+        return AuthInfo(ok=True, user="weavesync-bot")
+
+    def close(self) -> None:
+        return None
+
+
+class FakeKind:
+    tracker = Tracker.GITHUB
+    display_name = "GitHub (fake)"
+
+    def __init__(self) -> None:
+        self.adapter = FakeTracker()
+
+    def parse_item(self, text: str) -> str:
+        return text
+
+    def item_url(self, connection: Connection | None, item: str) -> str | None:
+        return None
+
+    def connect(self, connection: Connection) -> FakeTracker:
+        return self.adapter
+
+    def version_key(self, version: str) -> tuple[int | str, ...]:
+        return (int(version),)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
+        return None
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, managed: frozenset[str]
+                      ) -> list[WebhookEvent]:
+        return []
+
+
+def make_project(root: Path, *, status: str = "active") -> Path:
+    """A SpecWeave project with one increment linked to acme/shop#1, as SpecWeave 1.0.x writes it."""
+    specweave = root / ".specweave"
+    inc = specweave / "increments" / "0042-checkout"
+    inc.mkdir(parents=True)
+    (specweave / "config.json").write_text(json.dumps(
+        {"project": {"name": "shop"}, "sync": {"github": {"enabled": True, "owner": "acme", "repo": "shop"}}},
+        indent=2))
+    metadata = {"id": "0042-checkout", "status": status, "type": "feature",
+                "created": "2026-11-01T09:00:00.000Z", "lastActivity": "2026-11-01T09:00:00.000Z",
+                "externalLinks": {"github": {"issueNumber": 1, "issueUrl": "https://github.com/acme/shop/issues/1",
+                                             "repo": "acme/shop"}}}
+    (inc / "metadata.json").write_text(json.dumps(metadata, indent=2))
+    (inc / "spec.md").write_text(f"---\nincrement: 0042-checkout\ntitle: Checkout\nstatus: {status}\n---\n\n# Spec\n")
+    return root

@@ -1,0 +1,169 @@
+"""The executor end to end over an in-memory tracker: record before writing, receipts move the base, decisions
+wait for a person, failures are retried or kept — never dropped."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from weavesync.engine.retry import RetryPolicy
+from weavesync.errors import AuthFailed, Retryable
+from weavesync.executor import Answer, SyncSession, reconcile, resolve_pending
+from weavesync.model import Status, Tracker
+from weavesync.specweave import find_project, set_status
+from weavesync.trackers import registry
+
+from .fakes import FakeItem, FakeKind, make_project
+
+ITEM = "acme/shop#1"
+KEY = f"github:{ITEM}"
+
+
+@pytest.fixture()
+def kind(monkeypatch: pytest.MonkeyPatch) -> FakeKind:
+    fake = FakeKind()
+    module = types.ModuleType("fake_github_tracker")
+    module.KIND = fake  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_github_tracker", module)
+    monkeypatch.setitem(registry._KINDS, Tracker.GITHUB, "fake_github_tracker")
+    return fake
+
+
+@pytest.fixture()
+def session(tmp_path: Path, kind: FakeKind) -> Iterator[SyncSession]:
+    make_project(tmp_path)
+    env = {"GITHUB_TOKEN": "ghp_test"}
+    with SyncSession.open(find_project(tmp_path), env=env, retry=RetryPolicy(base=0.01, cap=0.05,
+                                                                             sleep_threshold=1.0)) as s:
+        yield s
+
+
+def log_lines(session: SyncSession) -> list[dict[str, object]]:
+    return list(session.log.records())
+
+
+def test_first_sync_records_the_base_without_writing(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    report = reconcile(session, session.policy())
+    assert not report.failed and not report.pending
+    assert kind.adapter.writes == []
+    assert session.increment("0042").bases[KEY].external.state == "open"
+
+
+def test_local_completion_closes_the_item_once_with_one_comment(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress", "bug"})
+    reconcile(session, session.policy())
+    set_status(session.increment("0042"), Status.COMPLETED, now=datetime.now(UTC))
+
+    report = reconcile(session, session.policy())
+
+    assert [w.outcome for w in report.writes] == ["ok"]
+    item = kind.adapter.items[ITEM]
+    assert (item.state, item.reason, item.labels) == ("closed", "completed", {"bug"})
+    assert len(kind.adapter.comments[ITEM]) == 1
+    base = session.increment("0042").bases[KEY]
+    assert base.local is Status.COMPLETED and base.version == f"{item.version:09d}"
+    again = reconcile(session, session.policy())
+    assert again.writes == [] and not again.pending, "our own write must not come back as a change (echo)"
+    assert len(kind.adapter.comments[ITEM]) == 1
+    outcomes = [r["outcome"] for r in log_lines(session)]
+    assert outcomes.count("ok") == 1
+
+
+def test_a_person_closing_the_item_waits_for_a_decision_off_a_terminal(session: SyncSession,
+                                                                      kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    kind.adapter.person_changes(ITEM, state="closed", reason="completed")
+
+    report = reconcile(session, session.policy())
+    assert len(report.pending) == 1 and session.increment("0042").status is Status.ACTIVE
+    assert len(reconcile(session, session.policy()).pending) == 1, "the same change is not asked twice"
+
+    resolve_pending(session, report.pending[0], Answer("yes"))
+    inc = session.increment("0042")
+    assert inc.status is Status.COMPLETED
+    assert json.loads(inc.metadata_path.read_text())["readyForReviewAt"], "SpecWeave's path was walked"
+    assert not session.store.pending_decisions()
+    pending_lines = [r for r in log_lines(session) if r["outcome"] == "pending"]
+    assert len(pending_lines) == 1 and "alice" in str(pending_lines[0]["reason"])
+
+
+def test_declining_keeps_specweave_and_is_not_asked_again(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    kind.adapter.person_changes(ITEM, state="closed", reason="not_planned")
+    decision = reconcile(session, session.policy()).pending[0]
+    resolve_pending(session, decision, Answer("no"))
+    assert session.increment("0042").status is Status.ACTIVE
+    assert not reconcile(session, session.policy()).pending
+
+
+def test_prompter_answers_on_a_terminal(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    kind.adapter.person_changes(ITEM, state="closed", reason="not_planned")
+    asked: list[str] = []
+
+    def prompter(ask: object) -> Answer:
+        asked.append(ask.question)
+        return Answer("yes")
+
+    report = reconcile(session, session.policy(interactive=True), prompter=prompter)
+    assert len(asked) == 1 and not report.pending
+    assert session.increment("0042").status is Status.ABANDONED
+
+
+def test_retryable_failures_are_retried_with_growing_waits(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    set_status(session.increment("0042"), Status.PAUSED, now=datetime.now(UTC))
+    kind.adapter.failures = [Retryable("503", tracker="github", status=503) for _ in range(3)]
+
+    report = reconcile(session, session.policy())
+
+    (write,) = report.writes
+    assert write.outcome == "ok" and write.attempts == 4
+    assert write.waits == sorted(write.waits) and write.waits[0] < write.waits[-1]
+    retrying = [r for r in log_lines(session) if r["outcome"] == "retrying"]
+    assert [r["attempt"] for r in retrying] == [1, 2, 3]
+    assert kind.adapter.items[ITEM].labels == {"paused"}
+
+
+def test_a_long_retry_after_reschedules_instead_of_sleeping(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    set_status(session.increment("0042"), Status.PAUSED, now=datetime.now(UTC))
+    kind.adapter.failures = [Retryable("429", tracker="github", status=429, retry_after=120)]
+
+    report = reconcile(session, session.policy())
+
+    assert [w.outcome for w in report.writes] == ["retrying"]
+    (entry,) = session.store.outbox(["retrying"])
+    assert (entry.next_attempt_at - datetime.now(UTC)).total_seconds() > 60
+
+
+def test_auth_failure_is_kept_dead_with_its_error(session: SyncSession, kind: FakeKind) -> None:
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    set_status(session.increment("0042"), Status.PAUSED, now=datetime.now(UTC))
+    kind.adapter.failures = [AuthFailed("github PATCH /repos/acme/shop/issues/1 failed with 401: Bad credentials",
+                                        tracker="github", status=401)]
+
+    report = reconcile(session, session.policy())
+
+    assert [w.outcome for w in report.writes] == ["dead"]
+    (dead,) = session.store.outbox(["dead"])
+    assert "Bad credentials" in (dead.last_error or "")
+    assert kind.adapter.items[ITEM].labels == {"in-progress"}
+    assert session.store.revive_dead(now=datetime.now(UTC)) == 1
+    from weavesync.executor import drain
+
+    assert [w.outcome for w in drain(session, trigger="retry")] == ["ok"]
+    assert kind.adapter.items[ITEM].labels == {"paused"}
