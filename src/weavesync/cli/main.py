@@ -35,4 +35,4 @@ for command in (status, config, link, unlink, sandbox):
 
 def main() -> None:
     """Console-script entry point (`weavesync = weavesync.cli.main:main`)."""
-    cli()
+    cli(prog_name="weavesync")  # the same name in usage lines and hints, also under `python -m weavesync`
