@@ -1,0 +1,69 @@
+"""One GitHub sandbox per test module, plus clients acting as the bot and as alice over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from weavesync.sandbox.github import GitHubSandbox
+from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
+
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(trackers=("github",)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def url(sandbox: Sandbox) -> str:
+    return sandbox.urls["github"]
+
+
+@pytest.fixture(scope="module")
+def state(sandbox: Sandbox) -> GitHubSandbox:
+    found: GitHubSandbox = sandbox.apps["github"].state
+    return found
+
+
+def _client(url: str, login: str) -> httpx.Client:
+    token = ACCOUNTS["github"][login].secret
+    return httpx.Client(base_url=url, headers={**API_HEADERS, "Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="module")
+def bot(url: str) -> Iterator[httpx.Client]:
+    with _client(url, BOT) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def alice(url: str) -> Iterator[httpx.Client]:
+    with _client(url, PERSON) as client:
+        yield client
+
+
+@pytest.fixture()
+def new_issue(bot: httpx.Client) -> Callable[..., dict[str, Any]]:
+    def make(title: str = "A test issue", **fields: Any) -> dict[str, Any]:
+        response = bot.post("/repos/acme/shop/issues", json={"title": title, **fields})
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _reset_limits(url: str) -> Iterator[None]:
+    yield
+    httpx.post(f"{url}/_sandbox/ratelimit", json={"clear": True, "limit": 5000, "status": 403,
+                                                  "points_per_minute": 900, "content_per_minute": 80,
+                                                  "content_per_hour": 500, "secondary_status": 403,
+                                                  "secondary_retry_after": None})
+    httpx.delete(f"{url}/_sandbox/script")
