@@ -75,7 +75,7 @@ def test_lost_response_applies_the_write(toy: Sandbox) -> None:
     url = toy.urls["github"]
     httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST"})
     with pytest.raises(httpx.HTTPError):
-        httpx.post(f"{url}/items/1", json={"hook": f"{url}/items/9"})
+        httpx.post(f"{url}/items/1", json={"hook": f"{url}/sink"})
     assert STATE["writes"] == 1
 
 
