@@ -190,3 +190,19 @@ def test_entry_point_serves_the_three_apis_and_stops_on_sigterm(tmp_path: Path) 
     assert env["GITHUB_TOKEN"] in out and env["SANDBOX_PERSON_GITHUB_TOKEN"] in out
     for key in ("GITHUB_API_URL", "JIRA_BASE_URL", "AZURE_DEVOPS_ORG_URL"):
         assert _port_closed(env[key])
+
+
+def test_port_in_use_is_one_error_line(invoke: Invoke, toy_trackers: None, tmp_path: Path) -> None:
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke("sandbox", "--jira-port", str(port), "--env-file", str(tmp_path / "x.env"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port} for jira: Address already in use",
+        "hint: pass another --jira-port, or 0 for any free port",
+    ]
+    assert not (tmp_path / "x.env").exists()
+    assert {sig: signal.getsignal(sig) for sig in handlers} == handlers

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,6 +44,21 @@ def write_env_file(path: Path, env: Mapping[str, str]) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def check_ports(host: str, ports: Mapping[str, int]) -> None:
+    """Fail with one clear line when a chosen port is taken, before any server starts (the servers' own bind
+    errors arrive from a background thread as log noise). Port 0 always works."""
+    for tracker, port in ports.items():
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise WeavesyncError(f"cannot listen on {host}:{port} for {tracker}: {exc.strerror or exc}",
+                                     hint=f"pass another --{tracker}-port, or 0 for any free port") from exc
 
 
 def grouped(env: Mapping[str, str]) -> dict[str, str]:
@@ -103,10 +119,11 @@ def sandbox(host: str, github_port: int, jira_port: int, ado_port: int, latency_
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    ports = {"github": github_port, "jira": jira_port, "ado": ado_port}
+    check_ports(host, ports)
+    box = Sandbox(host=host, ports=ports, latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
     # Installed before starting, so a signal that arrives during start-up still ends in a clean stop.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    box = Sandbox(host=host, ports={"github": github_port, "jira": jira_port, "ado": ado_port},
-                  latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
     try:
         try:
             box.start()
