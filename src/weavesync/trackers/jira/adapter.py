@@ -1,0 +1,263 @@
+"""`JiraAdapter`: weavesync's `TrackerAdapter` for one Jira Cloud site and project.
+
+Reads go through the enhanced search (``key in (...)`` for known items, ``updated >=`` for polling); status
+writes go through transitions only, planned over a workflow graph learned per project + issue type (see
+transitions.py); comments and created issues carry ADF markers (see adf.py) so that retries never duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from weavesync.errors import ItemGone, Rejected
+from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
+from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowStatus
+from weavesync.trackers.jira import adf, transitions
+from weavesync.trackers.jira.client import JiraClient
+from weavesync.trackers.jira.cursor import FIRST_READ, Cursor, advance, jql_since
+from weavesync.trackers.jira.issues import READ_FIELDS, parse_jira_time, remote_item
+from weavesync.trackers.jira.transitions import Graph, goal_ids, next_step, status_from_json
+
+KEYS_PER_QUERY = 500
+MAX_STEPS = 20
+DEFAULT_TYPE = "Task"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class JiraAdapter:
+    tracker = Tracker.JIRA
+
+    def __init__(self, client: JiraClient, project: str) -> None:
+        self.client = client
+        self.project = project
+        self.graphs: dict[tuple[str, str], Graph] = {}
+        self._zone: ZoneInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"JiraAdapter(base_url={self.client.base_url!r}, project={self.project!r})"
+
+    # -- reads ----------------------------------------------------------------------------------------------
+    def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
+        keys = list(dict.fromkeys(k.upper() for k in items))
+        found: dict[str, RemoteItem | None] = dict.fromkeys(keys)
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            self._read_chunk(keys[start:start + KEYS_PER_QUERY], managed, found)
+        return {item: found[item.upper()] for item in items}
+
+    def _read_chunk(self, keys: list[str], managed: frozenset[str], found: dict[str, RemoteItem | None]) -> None:
+        """Jira refuses a whole ``key in`` query when one key does not exist; halve until the gone ones are
+        isolated (k missing keys cost about k*log(n) extra calls, and only on that path)."""
+        try:
+            for issue in self.client.search(f"key in ({', '.join(keys)})", READ_FIELDS):
+                item = remote_item(issue, managed, self.client.base_url)
+                if item.link_item in found:
+                    found[item.link_item] = item
+            return
+        except Rejected:
+            if len(keys) > 1:
+                middle = len(keys) // 2
+                self._read_chunk(keys[:middle], managed, found)
+                self._read_chunk(keys[middle:], managed, found)
+                return
+        try:
+            found[keys[0]] = remote_item(self.client.issue(keys[0], READ_FIELDS), managed, self.client.base_url)
+        except ItemGone:
+            found[keys[0]] = None
+
+    def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
+        previous = Cursor.decode(cursor)
+        since = FIRST_READ if previous.at is None else _quote(jql_since(previous.at, self.zone()))
+        jql = f"project = {_quote(self.project)} AND updated >= {since} ORDER BY updated ASC, key ASC"
+        items: dict[tuple[str, str], RemoteItem] = {}
+        for issue in self.client.search(jql, READ_FIELDS):
+            item = remote_item(issue, managed, self.client.base_url)
+            if previous.seen.get(item.link_item) == item.version:
+                continue
+            items.setdefault((item.link_item, item.version), item)
+        observed = [(i.link_item, i.version, i.updated_at) for i in items.values() if i.updated_at is not None]
+        following = advance(previous, observed)
+        return ChangeBatch(items=list(items.values()), cursor=following.encode())
+
+    def zone(self) -> ZoneInfo:
+        """The bot's time zone (JQL dates are read in it), asked once per adapter."""
+        if self._zone is None:
+            name = str(self.client.myself().get("timeZone") or "UTC")
+            try:
+                self._zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zone = ZoneInfo("UTC")
+        return self._zone
+
+    def _read(self, key: str, managed: frozenset[str]) -> RemoteItem:
+        return remote_item(self.client.issue(key, READ_FIELDS), managed, self.client.base_url)
+
+    # -- writes ---------------------------------------------------------------------------------------------
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
+              ) -> Receipt:
+        key = item.upper()
+        current = self._read(key, managed)
+        changed = False
+        graph = self._graph(current)
+        goals, _ = goal_ids(self._known_statuses(current, graph), target.state, target.category)
+        if current.state.state_id not in goals:
+            self._move(key, current, target, resolution, graph, goals)
+            changed = True
+        current = self._read(key, managed) if changed else current
+        wanted = {m.casefold(): m for m in target.markers}
+        present = {m.casefold() for m in current.state.markers}
+        add = [m for f, m in wanted.items() if f not in present]
+        remove = [m for m in current.state.markers if m.casefold() not in wanted]
+        if add or remove:
+            self.client.update_labels(key, add, remove)
+            current = self._read(key, managed)
+            changed = True
+        return Receipt(link_item=key, tracker=Tracker.JIRA, state=current.state, version=current.version,
+                       changed=changed, at=current.updated_at)
+
+    def _graph(self, item: RemoteItem) -> Graph:
+        return self.graphs.setdefault((item.project or self.project, item.item_type or DEFAULT_TYPE), Graph())
+
+    def _known_statuses(self, item: RemoteItem, graph: Graph) -> list[transitions.Status]:
+        """The workflow's statuses: from the project's status list (once per graph), plus any learned."""
+        if not graph.statuses:
+            for entry in self.client.project_statuses(item.project or self.project):
+                if str(entry.get("name", "")).casefold() == (item.item_type or DEFAULT_TYPE).casefold():
+                    for raw in entry.get("statuses") or []:
+                        status = status_from_json(raw)
+                        graph.statuses.setdefault(status.id, status)
+        return list(graph.statuses.values())
+
+    def _move(self, key: str, item: RemoteItem, target: Target, resolution: str | None, graph: Graph,
+              goals: set[str]) -> None:
+        current = transitions.Status(item.state.state_id or "", item.state.state, item.state.category)
+        goal_category = next((graph.statuses[g].category for g in sorted(goals) if g in graph.statuses),
+                             target.category)
+        start = current
+        for _ in range(MAX_STEPS):
+            graph.learn(current, self.client.transitions(key))
+            step = next_step(graph, current.id, goals, goal_category)
+            if step is None:
+                break
+            self.client.transition(key, step.transition_id,
+                                   self._screen_values(key, step, graph, target, resolution))
+            current = graph.statuses[step.target]
+            if current.id in goals:
+                return
+        wanted = target.state or f"category {target.category}"
+        raise Rejected(f"jira {key}: no transition path from {start.name!r} to {wanted!r}"
+                       f" (now {current.name!r}); reachable: {', '.join(graph.reachable(start.id)) or 'nothing'}",
+                       tracker="jira", item=key,
+                       hint="check the Jira workflow or the status mapping (weavesync doctor)")
+
+    def _screen_values(self, key: str, edge: transitions.Edge, graph: Graph, target: Target,
+                       resolution: str | None) -> dict[str, Any]:
+        """What the transition screen needs: a resolution when it has one; anything else required is refused."""
+        values: dict[str, Any] = {}
+        for field_id, required in edge.screen.items():
+            if field_id == "resolution":
+                destination = graph.statuses[edge.target].name
+                allowed = edge.allowed.get("resolution") or ()
+                configured = resolution or target.reason
+                # A configured resolution is never swapped for another; defaults only fill a gap.
+                choices = [configured] if configured else [destination, "Done"]
+                pick = next((c for c in choices if not allowed or c in allowed), None)
+                if pick is None:
+                    raise Rejected(f"jira {key}: transition {edge.name!r} needs a resolution; "
+                                   f"allowed: {', '.join(allowed)}", tracker="jira", item=key,
+                                   hint="set sync.statusSync resolution for this status in .specweave/config.json")
+                values["resolution"] = {"name": pick}
+            elif required:
+                raise Rejected(f"jira {key}: transition {edge.name!r} requires field {field_id!r}, which "
+                               "weavesync cannot fill", tracker="jira", item=key,
+                               hint="remove the field from the transition screen or make it optional")
+        return values
+
+    def comment(self, item: str, body: str, op_id: str) -> bool:
+        key = item.upper()
+        marker = adf.op_marker(op_id)
+        if any(adf.has_marker(c.get("body"), marker) for c in self.client.comments(key)):
+            return False
+        self.client.add_comment(key, adf.document(body, marker))
+        return True
+
+    def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
+               *, item_type: str | None = None) -> RemoteItem:
+        tag = adf.link_marker(marker)
+        jql = f"project = {_quote(self.project)} AND text ~ {_quote(_quote(tag))} ORDER BY key ASC"
+        existing = [i for i in self.client.search(jql, ("description",))
+                    if adf.has_marker((i.get("fields") or {}).get("description"), tag)]
+        if existing:
+            key = str(existing[0]["key"])
+        else:
+            fields: dict[str, Any] = {"project": {"key": self.project}, "summary": title,
+                                      "issuetype": {"name": item_type or DEFAULT_TYPE},
+                                      "description": adf.document(body, tag)}
+            if target.markers:
+                fields["labels"] = sorted(target.markers)
+            key = str(self.client.create_issue(fields)["key"])
+        self.write(key, target, managed)
+        return self._read(key, managed)
+
+    # -- introspection --------------------------------------------------------------------------------------
+    def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
+        kind = item_type or DEFAULT_TYPE
+        project = self.project
+        if item is not None:
+            current = self._read(item.upper(), frozenset())
+            kind, project = current.item_type or kind, current.project or project
+            graph = self._graph(current)
+            self._known_statuses(current, graph)
+            here = transitions.Status(current.state.state_id or "", current.state.state, current.state.category)
+            graph.learn(here, self.client.transitions(current.link_item))
+        graph = self.graphs.setdefault((project, kind), Graph())
+        statuses: list[WorkflowStatus] = []
+        for entry in self.client.project_statuses(project):
+            if str(entry.get("name", "")).casefold() == kind.casefold():
+                for raw in entry.get("statuses") or []:
+                    status = status_from_json(raw)
+                    graph.statuses.setdefault(status.id, status)
+                    statuses.append(WorkflowStatus(status.name, status.category, status.id))
+        return Workflow(item_type=kind, statuses=statuses, transitions=graph.by_name())
+
+    def check_auth(self) -> AuthInfo:
+        me = self.client.myself()
+        zone = me.get("timeZone")
+        if zone:
+            try:
+                self._zone = ZoneInfo(str(zone))
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zone = ZoneInfo("UTC")
+        return AuthInfo(ok=True, user=me.get("emailAddress") or me.get("displayName"), scopes=None,
+                        detail=f"Jira account {me.get('accountId')}, time zone {zone}")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(connection: Connection) -> JiraAdapter:
+    """Build an adapter from a resolved `Connection` (``place``: ``domain`` and ``projectKey``)."""
+    from weavesync.errors import AuthFailed
+
+    project = connection.place.get("projectKey") or connection.place.get("project")
+    if not project:
+        raise Rejected("jira connection has no projectKey", tracker="jira")
+    base = connection.base_url or _site_url(connection.place.get("domain", ""))
+    if not connection.user or connection.token is None or not connection.token:
+        raise AuthFailed("jira needs an e-mail and an API token", tracker="jira",
+                         hint="set JIRA_EMAIL and JIRA_API_TOKEN")
+    client = JiraClient(base, connection.user, connection.token.reveal())
+    return JiraAdapter(client, project.upper())
+
+
+def _site_url(domain: str) -> str:
+    if domain.startswith(("http://", "https://")):
+        return domain.rstrip("/")
+    return f"https://{domain if '.' in domain else domain + '.atlassian.net'}"
+
+
+__all__ = ["JiraAdapter", "connect", "parse_jira_time"]

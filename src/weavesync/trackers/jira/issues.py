@@ -1,0 +1,59 @@
+"""Jira issue JSON -> weavesync values (ExternalState, RemoteItem), and Jira's timestamps -> UTC versions.
+
+The version of an issue is its ``updated`` normalised to UTC milliseconds: Jira renders timestamps in the
+reader's time zone (and webhooks in the site's), so the same instant arrives as different strings; normalising
+makes receipts, reads and webhooks comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from weavesync.model import ExternalState, RemoteItem, Tracker, format_utc
+
+READ_FIELDS = ("status", "updated", "labels", "resolution", "issuetype", "project", "summary",
+               "statuscategorychangedate")
+
+
+def parse_jira_time(text: str | None) -> datetime | None:
+    """``2026-11-24T11:31:02.123+0100`` (or with a colon / Z) as an aware datetime."""
+    if not text:
+        return None
+    value = text.replace("Z", "+00:00")
+    if len(value) >= 5 and value[-5] in "+-" and value[-3] != ":":
+        value = value[:-2] + ":" + value[-2:]
+    return datetime.fromisoformat(value)
+
+
+def version_of(updated: str | None) -> str:
+    when = parse_jira_time(updated)
+    return format_utc(when) if when is not None else ""
+
+
+def external_state(fields: Mapping[str, Any], managed: frozenset[str]) -> ExternalState:
+    status = fields.get("status") or {}
+    category = (status.get("statusCategory") or {}).get("key")
+    resolution = fields.get("resolution") or {}
+    folded = {m.casefold() for m in managed}
+    labels = frozenset(str(label) for label in fields.get("labels") or [] if str(label).casefold() in folded)
+    return ExternalState(state=str(status.get("name", "")), reason=resolution.get("name"), category=category,
+                         state_id=str(status["id"]) if status.get("id") is not None else None, markers=labels)
+
+
+def remote_item(issue: Mapping[str, Any], managed: frozenset[str], base_url: str) -> RemoteItem:
+    fields = issue.get("fields") or {}
+    key = str(issue["key"])
+    return RemoteItem(
+        link_item=key,
+        tracker=Tracker.JIRA,
+        state=external_state(fields, managed),
+        version=version_of(fields.get("updated")),
+        updated_at=parse_jira_time(fields.get("updated")),
+        status_changed_at=parse_jira_time(fields.get("statuscategorychangedate")),
+        title=fields.get("summary"),
+        url=f"{base_url}/browse/{key}",
+        item_type=(fields.get("issuetype") or {}).get("name"),
+        project=(fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0],
+    )

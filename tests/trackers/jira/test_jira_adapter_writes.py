@@ -1,0 +1,137 @@
+"""write (transitions only, multi-hop, resolution, category fallback), comment, create, workflow, auth, 429."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from conftest import connection
+from jira_adapter_helpers import counts, move, new_issue, reset_counts
+
+from weavesync.errors import AuthFailed, Rejected, Retryable
+from weavesync.model import Target
+from weavesync.sandbox import Sandbox
+from weavesync.trackers.jira import KIND, JiraAdapter
+from weavesync.trackers.jira.adf import has_marker, link_marker, op_marker
+
+DONE = Target("Done", "done", "Done")
+TRANSITION = "POST /rest/api/3/issue/{key}/transitions"
+
+
+def _history(alice: httpx.Client, key: str) -> list[str]:
+    log = alice.get(f"/rest/api/3/issue/{key}/changelog").json()["values"]
+    return [i["toString"] for h in log for i in h["items"] if i["field"] == "status"]
+
+
+def test_to_do_to_done_takes_the_shortest_path_with_resolution(url: str, adapter: JiraAdapter,
+                                                               alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    receipt = adapter.write(key, DONE, frozenset())
+    assert receipt.changed and receipt.state.state == "Done" and receipt.state.reason == "Done"
+    assert _history(alice, key) == ["In Progress", "In Review", "Done"]
+    reset_counts(url)
+    again = adapter.write(key, DONE, frozenset())
+    assert not again.changed and again.version == receipt.version
+    assert TRANSITION not in counts(url)
+
+
+def test_wont_do_gets_its_own_resolution_by_default(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    move(alice, key, "11")
+    receipt = adapter.write(key, Target("Won't Do", "done"), frozenset())
+    assert receipt.state.state == "Won't Do" and receipt.state.reason == "Won't Do"
+
+
+def test_reopen_walks_back_through_to_do(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    move(alice, key, "11", "21", "31")
+    receipt = adapter.write(key, Target("In Progress", "indeterminate"), frozenset())
+    assert receipt.state.state == "In Progress" and receipt.state.reason is None
+    assert _history(alice, key)[-2:] == ["To Do", "In Progress"]
+
+
+def test_unknown_status_name_falls_back_to_the_category(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    move(alice, key, "11")
+    receipt = adapter.write(key, Target("Backlog", "new"), frozenset())
+    assert receipt.state.state == "To Do" and receipt.state.category == "new"
+
+
+def test_no_path_is_rejected_with_what_is_reachable(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    with pytest.raises(Rejected) as refused:
+        adapter.write(key, Target("Archived", None), frozenset())
+    message = str(refused.value)
+    assert key in message and "'To Do'" in message and "Archived" in message and "reachable" in message
+    assert refused.value.item == key
+
+
+def test_a_resolution_the_screen_does_not_offer_is_refused(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    move(alice, key, "11", "21")
+    with pytest.raises(Rejected):
+        adapter.write(key, Target("Done", "done", "Shipped"), frozenset())
+    assert alice.get(f"/rest/api/3/issue/{key}").json()["fields"]["status"]["name"] == "In Review"
+
+
+def test_managed_labels_are_added_and_removed_others_kept(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    alice.put(f"/rest/api/3/issue/{key}", json={"fields": {"labels": ["team-x", "paused"]}})
+    receipt = adapter.write(key, Target("In Progress", "indeterminate", markers=frozenset({"active"})),
+                            frozenset({"paused", "active"}))
+    assert receipt.state.markers == frozenset({"active"})
+    labels = alice.get(f"/rest/api/3/issue/{key}").json()["fields"]["labels"]
+    assert sorted(labels) == ["active", "team-x"]
+
+
+def test_describe_workflow_exposes_statuses_and_learned_moves(adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    adapter.write(key, DONE, frozenset())
+    workflow = adapter.describe_workflow(key)
+    assert {(s.name, s.category) for s in workflow.statuses} >= {("To Do", "new"), ("Done", "done"),
+                                                                   ("Won't Do", "done")}
+    assert "Done" not in workflow.transitions["To Do"]
+    assert "Done" in workflow.transitions["In Review"]
+
+
+def test_comment_marker_dedupes(url: str, adapter: JiraAdapter, alice: httpx.Client) -> None:
+    key = new_issue(alice)
+    assert adapter.comment(key, "Status: completed, synced from 0042", "op-1") is True
+    assert adapter.comment(key, "Status: completed, synced from 0042", "op-1") is False
+    assert adapter.comment(key, "Status: active", "op-2") is True
+    comments = alice.get(f"/rest/api/3/issue/{key}/comment").json()["comments"]
+    assert len(comments) == 2
+    assert has_marker(comments[0]["body"], op_marker("op-1"))
+
+
+def test_create_after_a_lost_response_does_not_duplicate(sandbox: Sandbox, url: str, adapter: JiraAdapter,
+                                                        alice: httpx.Client) -> None:
+    httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST", "path": "/rest/api/3/issue$"})
+    target = Target("In Progress", "indeterminate")
+    with pytest.raises(Retryable):
+        adapter.create("Checkout", "Increment 0042", "0042-checkout", target, frozenset())
+    created = adapter.create("Checkout", "Increment 0042", "0042-checkout", target, frozenset())
+    assert created.state.state == "In Progress"
+    issues = sandbox.apps["jira"].state.state.issues.values()
+    marked = [i for i in issues if has_marker(i.description, link_marker("0042-checkout"))]
+    assert [i.key for i in marked] == [created.link_item]
+
+
+def test_check_auth_and_a_bad_token(url: str, adapter: JiraAdapter) -> None:
+    info = adapter.check_auth()
+    assert info.ok and info.user == "weavesync-bot@acme.example"
+    bad = KIND.connect(connection(url, token="not-the-token-xyz"))
+    with pytest.raises(AuthFailed) as failed:
+        bad.check_auth()
+    assert failed.value.status == 401 and "401" in str(failed.value)
+    for text in (str(failed.value), repr(failed.value), repr(bad), str(failed.value.hint)):
+        assert "not-the-token-xyz" not in text
+    bad.close()
+
+
+def test_429_surfaces_as_retryable_with_retry_after(url: str, adapter: JiraAdapter) -> None:
+    httpx.post(f"{url}/_sandbox/ratelimit", json={"limit": 1, "window_seconds": 1})
+    adapter.check_auth()
+    with pytest.raises(Retryable) as limited:
+        adapter.check_auth()
+    assert limited.value.status == 429
+    assert limited.value.retry_after is not None and 0 < limited.value.retry_after <= 1
