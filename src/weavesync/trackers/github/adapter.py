@@ -1,0 +1,321 @@
+"""The GitHub Issues adapter: read many, changes since a cursor, idempotent writes, marked comments, create.
+
+What it writes is only ever the issue's ``state`` + ``state_reason`` and the *managed* labels, each label added
+or removed on its own (``POST .../labels``, ``DELETE .../labels/{name}``), so labels people set are never part
+of a request and cannot be lost to a race. Reads use list pages of 100 instead of one call per item.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from weavesync.errors import AuthFailed, Rejected
+from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
+from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowStatus
+from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
+from weavesync.trackers.github.refs import (
+    IssueRef,
+    external_state,
+    format_since,
+    increment_marker,
+    op_marker,
+    parse_ref,
+    parse_time,
+    remote_item,
+)
+from weavesync.trackers.http import Governor
+
+PER_PAGE = 100
+CLOSE_REASONS = ("completed", "not_planned", "duplicate")
+OVERLAP = timedelta(seconds=2)
+"""``since`` is second-granular and GitHub's search of recent updates may lag a little: re-read a margin."""
+_GONE = (301, 404, 410)
+
+
+def _norm_reason(reason: str | None) -> str | None:
+    return "not_planned" if reason == "duplicate" else reason
+
+
+def _labels(issue: dict[str, Any]) -> list[str]:
+    return [lb if isinstance(lb, str) else str(lb.get("name", "")) for lb in issue.get("labels") or []]
+
+
+class GitHubAdapter:
+    """One GitHub connection (a base URL, a token and usually a default ``owner/repo``)."""
+
+    tracker = Tracker.GITHUB
+
+    def __init__(self, connection: Connection, *, governor: Governor | None = None,
+                 writes_per_minute: float | None = DEFAULT_WRITES_PER_MINUTE,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if connection.token is None or not connection.token:
+            raise AuthFailed("no GitHub token configured", tracker="github",
+                             hint="set GITHUB_TOKEN (or GH_TOKEN) to a token with the repo scope")
+        self.connection = connection
+        self.base_url = connection.base_url.rstrip("/")
+        self.client = GitHubClient(self.base_url, connection.token.reveal(), governor=governor,
+                                   writes_per_minute=writes_per_minute, transport=transport)
+        self._login: str | None = None
+
+    def __repr__(self) -> str:
+        return f"GitHubAdapter(base_url={self.base_url!r}, place={dict(self.connection.place)!r})"
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _place(self) -> tuple[str, str]:
+        owner, repo = self.connection.place.get("owner"), self.connection.place.get("repo")
+        if not owner or not repo:
+            raise Rejected("no GitHub repository configured (sync.github owner/repo)", tracker="github")
+        return owner, repo
+
+    @staticmethod
+    def _path(ref: IssueRef) -> str:
+        return f"/repos/{ref.owner}/{ref.repo}/issues/{ref.number}"
+
+    def _item(self, issue: dict[str, Any], ref: IssueRef, managed: frozenset[str]) -> RemoteItem:
+        return remote_item(issue, ref, managed, self.base_url)
+
+    def _me(self) -> str:
+        if self._login is None:
+            self._login = str(self.client.http.get("/user").json()["login"])
+        return self._login
+
+    # -- read ------------------------------------------------------------------------------------------------
+    def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
+        """Per repository, walk ``state=all`` pages newest first until every wanted number is seen; numbers
+        a listing cannot show (deleted, transferred) or that are cheaper to fetch alone are read one by one,
+        so an item is reported gone only after GitHub said so for that very item."""
+        groups: dict[tuple[str, str], dict[int, list[tuple[str, IssueRef]]]] = {}
+        for text in items:
+            ref = parse_ref(text)
+            groups.setdefault(ref.key, {}).setdefault(ref.number, []).append((text, ref))
+        out: dict[str, RemoteItem | None] = {}
+        for wanted in groups.values():
+            found = self._scan(wanted)
+            for number, entries in wanted.items():
+                for text, ref in entries:
+                    issue = found.get(number)
+                    out[text] = None if issue is None else self._item(issue, ref, managed)
+        return out
+
+    def _scan(self, wanted: dict[int, list[tuple[str, IssueRef]]]) -> dict[int, dict[str, Any]]:
+        sample = next(iter(wanted.values()))[0][1]
+        remaining = set(wanted)
+        found: dict[int, dict[str, Any]] = {}
+        if len(remaining) > 1:
+            params = {"state": "all", "sort": "created", "direction": "desc", "per_page": PER_PAGE}
+            path = f"/repos/{sample.owner}/{sample.repo}/issues"
+            for page, _ in self.client.pages(path, params):
+                for issue in page:
+                    if issue["number"] in remaining:
+                        remaining.discard(issue["number"])
+                        found[issue["number"]] = issue
+                if not remaining or not page:
+                    break
+                lowest = int(page[-1]["number"])
+                if lowest <= min(remaining) or -(-(lowest - min(remaining)) // PER_PAGE) > len(remaining):
+                    break
+        for number in sorted(remaining):
+            ref = IssueRef(sample.owner, sample.repo, number)
+            status, issue = self.client.get_cached(self._path(ref), item=str(ref), ok_statuses=_GONE)
+            if status == 200:
+                found[number] = issue
+        return found
+
+    def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
+        """Issues of the configured repository updated since `cursor` (an ``updated_at``), oldest first.
+
+        Each request starts at the last ``updated_at`` already seen (``since`` is inclusive) instead of
+        following page numbers: an issue updated while we read moves to the end of the ordering, and page
+        numbers would then skip the one that slid into the page already read. Items sharing one second with
+        more than a page's worth of others are paged through with ``page``. First read (no cursor): the 100
+        most recently updated.
+        """
+        owner, repo = self._place()
+        path = f"/repos/{owner}/{repo}/issues"
+        newest: dict[int, dict[str, Any]] = {}
+        server_now: datetime | None = None
+        if cursor is None:
+            response = self.client.http.get(path, params={"state": "all", "sort": "updated", "direction": "desc",
+                                                          "per_page": PER_PAGE})
+            server_now = _date_header(response)
+            self._keep_newest(newest, reversed(response.json()))
+        else:
+            since = (parse_time(cursor) or datetime.now(UTC)) - OVERLAP
+            page = 1
+            while True:
+                params = {"state": "all", "sort": "updated", "direction": "asc", "since": format_since(since),
+                          "per_page": PER_PAGE, "page": page}
+                batch = self.client.http.get(path, params=params).json()
+                self._keep_newest(newest, batch)
+                if len(batch) < PER_PAGE:
+                    break
+                last = parse_time(batch[-1]["updated_at"]) or since
+                if last > since:
+                    since, page = last, 1
+                else:
+                    page += 1
+        items = list(newest.values())
+        remote = [self._item(i, IssueRef(owner, repo, int(i["number"])), managed) for i in items]
+        versions = [str(i["updated_at"]) for i in items]
+        if cursor is not None:
+            versions.append(cursor)
+        if not versions and server_now is not None:
+            versions.append(format_since(server_now))
+        new_cursor = max(versions, key=lambda v: parse_time(v) or datetime.min.replace(tzinfo=UTC), default="")
+        return ChangeBatch(items=remote, cursor=new_cursor)
+
+    @staticmethod
+    def _keep_newest(newest: dict[int, dict[str, Any]], batch: Iterable[dict[str, Any]]) -> None:
+        """Dedupe by item, keeping the latest version seen (an item may show up twice across overlaps) at the
+        place the server's oldest-first order puts it."""
+        for issue in batch:
+            number = int(issue["number"])
+            seen = newest.get(number)
+            if seen is None or str(issue["updated_at"]) > str(seen["updated_at"]):
+                newest.pop(number, None)
+                newest[number] = issue
+
+    # -- write -----------------------------------------------------------------------------------------------
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
+              ) -> Receipt:
+        """Re-read, then change only what differs: state/state_reason, then each managed label on its own.
+        `resolution` is a Jira notion and ignored here."""
+        receipt, _ = self._write(parse_ref(item), item, target, managed, None)
+        return receipt
+
+    def _write(self, ref: IssueRef, item: str, target: Target, managed: frozenset[str],
+               current: dict[str, Any] | None) -> tuple[Receipt, dict[str, Any]]:
+        path = self._path(ref)
+        want = target.state.casefold() if target.state else None
+        if want not in (None, "open", "closed"):
+            raise Rejected(f"GitHub issues are open or closed, not {target.state!r}", tracker="github", item=item)
+        reason = target.reason
+        if reason is not None and reason not in CLOSE_REASONS:
+            raise Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {reason!r}",
+                           tracker="github", item=item)
+        issue = current if current is not None else self.client.get_cached(path, item=item)[1]
+        changed = False
+        if want == "closed" and issue["state"] != "closed":
+            issue = self._patch(path, item, {"state": "closed", "state_reason": reason or "completed"})
+            changed = True
+        elif want == "closed" and reason and _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
+            issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
+            if _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
+                # GitHub ignores state_reason unless the state changes: reopen, then close with the reason.
+                self._patch(path, item, {"state": "open"})
+                issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
+            changed = True
+        elif want == "open" and issue["state"] != "open":
+            issue = self._patch(path, item, {"state": "open"})
+            changed = True
+        if self._sync_labels(path, item, issue, target, managed):
+            changed = True
+            self.client.forget(path)
+            issue = self.client.get_cached(path, item=item)[1]
+        state = external_state(issue, managed | target.markers)
+        receipt = Receipt(link_item=item, tracker=Tracker.GITHUB, state=state, version=str(issue["updated_at"]),
+                          changed=changed, at=parse_time(issue.get("updated_at")))
+        return receipt, issue
+
+    def _patch(self, path: str, item: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.client.forget(path)
+        result: dict[str, Any] = self.client.http.patch(path, item=item, json=body).json()
+        return result
+
+    def _sync_labels(self, path: str, item: str, issue: dict[str, Any], target: Target,
+                     managed: frozenset[str]) -> bool:
+        present = {name.casefold(): name for name in _labels(issue)}
+        wanted = {m.casefold(): m for m in target.markers}
+        ours = {m.casefold() for m in managed} | set(wanted)
+        touched = False
+        for key, name in sorted(wanted.items()):
+            if key not in present:
+                self.client.http.post(f"{path}/labels", item=item, json={"labels": [name]})
+                touched = True
+        for key, name in sorted(present.items()):
+            if key in ours and key not in wanted:
+                # 404: someone removed it meanwhile, which is what we wanted
+                self.client.http.delete(f"{path}/labels/{quote(name, safe='')}", item=item, ok_statuses=(404,))
+                touched = True
+        return touched
+
+    # -- comment and create -------------------------------------------------------------------------------
+    def comment(self, item: str, body: str, op_id: str) -> bool:
+        """Post once per `op_id`: the marker is looked for in the existing comments first."""
+        ref = parse_ref(item)
+        marker = op_marker(op_id)
+        path = f"{self._path(ref)}/comments"
+        for page, _ in self.client.pages(path, {"per_page": PER_PAGE}, item=item):
+            if any(marker in (c.get("body") or "") for c in page):
+                return False
+        self.client.http.post(path, item=item, json={"body": f"{body.rstrip()}\n\n{marker}"})
+        return True
+
+    def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
+               *, item_type: str | None = None) -> RemoteItem:
+        """Create an issue carrying a hidden increment marker, unless one of ours already carries it (a retry
+        after a lost response); then bring it to `target`."""
+        owner, repo = self._place()
+        hidden = increment_marker(marker)
+        issue = self._find_marked(owner, repo, hidden)
+        if issue is None:
+            text = body if hidden in body else f"{body.rstrip()}\n\n{hidden}".lstrip()
+            issue = self.client.http.post(f"/repos/{owner}/{repo}/issues", json={
+                "title": title, "body": text, "labels": sorted(target.markers)}).json()
+        ref = IssueRef(owner, repo, int(issue["number"]))
+        _, issue = self._write(ref, str(ref), target, managed, issue)
+        return self._item(issue, ref, managed | target.markers)
+
+    def _find_marked(self, owner: str, repo: str, hidden: str) -> dict[str, Any] | None:
+        params = {"state": "all", "creator": self._me(), "sort": "created", "direction": "desc",
+                  "per_page": PER_PAGE}
+        for page, _ in self.client.pages(f"/repos/{owner}/{repo}/issues", params):
+            for issue in page:
+                if hidden in (issue.get("body") or ""):
+                    return issue
+        return None
+
+    # -- describe and auth ----------------------------------------------------------------------------------
+    def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
+        """GitHub issues have two states, each reachable from the other; closing takes a reason."""
+        return Workflow(item_type=item_type or "issue",
+                        statuses=[WorkflowStatus("open", "open"), WorkflowStatus("closed", "closed")],
+                        transitions={"open": ["closed"], "closed": ["open"]})
+
+    def check_auth(self) -> AuthInfo:
+        """``GET /user`` (raises `AuthFailed` for a bad token), scopes from ``X-OAuth-Scopes`` (absent for
+        fine-grained tokens), then whether the configured repository is visible."""
+        response = self.client.http.get("/user")
+        login = str(response.json()["login"])
+        self._login = login
+        header = response.headers.get("x-oauth-scopes")
+        scopes = [s.strip() for s in header.split(",") if s.strip()] if header is not None else None
+        detail = None
+        if scopes is not None and not {"repo", "public_repo"} & set(scopes):
+            detail = "the token has no repo scope: reading may work, writing will not"
+        owner, repo = self.connection.place.get("owner"), self.connection.place.get("repo")
+        if owner and repo:
+            seen = self.client.http.get(f"/repos/{owner}/{repo}", ok_statuses=(404,))
+            if seen.status_code == 404:
+                return AuthInfo(ok=False, user=login, scopes=scopes,
+                                detail=f"{login} cannot see {owner}/{repo} (404): check the name and access")
+        return AuthInfo(ok=True, user=login, scopes=scopes, detail=detail)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _date_header(response: httpx.Response) -> datetime | None:
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None

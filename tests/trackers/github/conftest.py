@@ -1,0 +1,78 @@
+"""A GitHub sandbox per test module and adapters connected to it as the bot, over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from github_helpers import Stats
+
+from weavesync.model import Connection, Secret, Tracker
+from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
+from weavesync.trackers.github import GitHubAdapter
+from weavesync.trackers.http import Governor
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(trackers=("github",)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def url(sandbox: Sandbox) -> str:
+    return sandbox.urls["github"]
+
+
+def _connection(url: str, token: str = ACCOUNTS["github"][BOT].secret) -> Connection:
+    return Connection(tracker=Tracker.GITHUB, base_url=url, place={"owner": "acme", "repo": "shop"},
+                      token=Secret(token))
+
+
+@pytest.fixture()
+def connect(url: str) -> Callable[..., Connection]:
+    """A Connection to the sandbox's acme/shop with the bot's token, or another token."""
+    return lambda token=ACCOUNTS["github"][BOT].secret: _connection(url, token)
+
+
+@pytest.fixture()
+def adapter(url: str) -> Iterator[GitHubAdapter]:
+    """The bot's adapter with its own governor and no write pacing (pacing has its own test)."""
+    made = GitHubAdapter(_connection(url), governor=Governor(writes_per_minute=None))
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def alice(url: str) -> Iterator[httpx.Client]:
+    token = ACCOUNTS["github"][PERSON].secret
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+@pytest.fixture()
+def new_issue(alice: httpx.Client) -> Callable[..., dict[str, Any]]:
+    def make(title: str = "Increment issue", **fields: Any) -> dict[str, Any]:
+        response = alice.post("/repos/acme/shop/issues", json={"title": title, **fields})
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return make
+
+
+@pytest.fixture()
+def stats(url: str) -> Stats:
+    return Stats(url)
+
+
+@pytest.fixture(autouse=True)
+def _clean_controls(url: str) -> Iterator[None]:
+    yield
+    httpx.delete(f"{url}/_sandbox/script")
+    httpx.post(f"{url}/_sandbox/ratelimit", json={"clear": True, "limit": 5000, "status": 403,
+                                                  "points_per_minute": 900, "content_per_minute": 80,
+                                                  "content_per_hour": 500, "secondary_status": 403,
+                                                  "secondary_retry_after": None})

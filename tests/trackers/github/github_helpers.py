@@ -1,0 +1,27 @@
+"""Shared bits of the GitHub adapter tests (a module name no other test folder uses)."""
+
+from __future__ import annotations
+
+import httpx
+
+MANAGED = frozenset({"backlog", "in-progress", "paused", "in-review", "wontfix"})
+
+
+class Stats:
+    """The sandbox's per-route request counter."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/_sandbox/stats/reset")
+
+    def requests(self) -> dict[str, int]:
+        found: dict[str, int] = httpx.get(f"{self.url}/_sandbox/stats").json()["requests"]
+        return found
+
+    def total(self) -> int:
+        return sum(self.requests().values())
+
+    def writes(self) -> int:
+        return sum(n for k, n in self.requests().items() if k.split()[0] in ("POST", "PATCH", "PUT", "DELETE"))
