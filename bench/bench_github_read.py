@@ -1,0 +1,80 @@
+"""How many sandbox requests the GitHub adapter needs to read 1,000 linked issues, and how fast the sandbox is.
+
+Run: ``python -m bench.bench_github_read`` (from the repository root, with ``src`` importable). Starts a GitHub
+sandbox, seeds 10,000 issues (the capacity the sandbox must hold), links the 1,000 newest-but-30 of them, reads
+them with `GitHubAdapter.read_many` and prints the request count from the sandbox's own counter (list pages of
+100, newest first: about 11 requests). Then it measures the sandbox's rate for simple ``GET issue`` requests
+with two client threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from weavesync.model import Connection, Secret, Tracker
+from weavesync.sandbox import Sandbox
+from weavesync.trackers.github import GitHubAdapter
+from weavesync.trackers.http import Governor
+
+ITEMS = 1000
+CAPACITY = 10_000
+
+
+def measure(count: int = ITEMS) -> tuple[int, dict[str, int], float, float]:
+    """(requests made, requests per route, seconds to read, sandbox requests/s for simple GETs)."""
+    with Sandbox(trackers=("github",), seed="empty") as sandbox:
+        root = sandbox.urls["github"]
+        env = sandbox.env()
+        httpx.post(f"{root}/_sandbox/seed", json={"count": CAPACITY - count - 30, "closed_every": 3}, timeout=120)
+        linked = httpx.post(f"{root}/_sandbox/seed", json={"count": count, "closed_every": 4,
+                                                           "labels": ["in-progress"]}, timeout=60).json()
+        httpx.post(f"{root}/_sandbox/seed", json={"count": 30}, timeout=60)
+        items = [f"acme/shop#{n}" for n in range(linked["first"], linked["last"] + 1)]
+        adapter = GitHubAdapter(Connection(tracker=Tracker.GITHUB, base_url=root,
+                                           place={"owner": "acme", "repo": "shop"},
+                                           token=Secret(env["GITHUB_TOKEN"])), governor=Governor())
+        httpx.post(f"{root}/_sandbox/stats/reset")
+        start = time.perf_counter()
+        found = adapter.read_many(items, frozenset({"in-progress"}))
+        elapsed = time.perf_counter() - start
+        adapter.close()
+        if sum(1 for v in found.values() if v is not None) != count:
+            raise RuntimeError("not every seeded item was read back")
+        stats = httpx.get(f"{root}/_sandbox/stats").json()
+        rate = _rate(root, env["GITHUB_TOKEN"])
+        return int(stats["requests_total"]), dict(stats["requests"]), elapsed, rate
+
+
+def _rate(root: str, token: str, seconds: float = 3.0, threads: int = 2) -> float:
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def run(slot: int) -> None:
+        with httpx.Client(base_url=root, headers={"Authorization": f"Bearer {token}"}) as client:
+            while time.perf_counter() < stop:
+                client.get(f"/repos/acme/shop/issues/{1 + done[slot] % CAPACITY}")
+                done[slot] += 1
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    total, per_route, elapsed, rate = measure()
+    print(f"github: {total} sandbox requests to read {ITEMS} linked issues in a repository of {CAPACITY} "
+          f"({elapsed:.2f} s)")
+    for route, n in sorted(per_route.items()):
+        print(f"  {n:5d}  {route}")
+    print(f"github sandbox: {rate:.0f} simple GET requests/s (2 client threads, {CAPACITY} issues held)")
+
+
+if __name__ == "__main__":
+    main()
