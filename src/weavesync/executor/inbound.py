@@ -1,0 +1,214 @@
+"""Inbound changes: stored webhook deliveries and incremental polls, turned into reconcile passes.
+
+A webhook delivery or a polled change is only ever a *hint* that an item moved: it names the item, and the
+increments linked to that item are reconciled, which re-reads the item from the tracker. The payload's state is
+never trusted as the truth, so a stale, reordered, duplicated or replayed delivery can at worst cause one
+redundant read, never a wrong status (sync-semantics.md §3: each replay re-reads the item first).
+
+Polling is the fallback for deliveries that never arrived: per tracker and place, `changed_since` reads what
+changed after the stored cursor, and the cursor moves only after the whole batch was read *and* reconciled
+without a tracker error, so a failed pass is read again next time.
+
+This module does no HTTP serving and no file watching: `web` (the receiver) and `executor.watch` drive it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from weavesync.config.places import PLACE_KEYS
+from weavesync.engine import Policy
+from weavesync.errors import StoreError, TrackerError, WeavesyncError
+from weavesync.executor.reconcile import ReconcileReport, reconcile
+from weavesync.executor.session import SyncSession
+from weavesync.model import Tracker
+from weavesync.store.records import DeliveryRecord
+from weavesync.trackers.base import WebhookEvent
+
+LOG = logging.getLogger("weavesync.inbound")
+
+OUTCOME_MAX = 300
+"""Stored delivery outcomes are cut to this length (they are for people reading `weavesync` state)."""
+
+
+class Headers(Mapping[str, str]):
+    """Stored delivery headers, looked up case-insensitively as HTTP headers are (the store keeps them as
+    received; adapters ask for ``X-GitHub-Event`` or ``x-github-event`` as they like)."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._items = {k.lower(): v for k, v in headers.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._items
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """How one stored delivery was processed. `outcome` is one of ``ignored`` (no status-relevant event),
+    ``unlinked`` (no increment links the item), ``ok``, ``pending`` (a decision waits for a person),
+    ``invalid`` (the payload could not be parsed) or ``failed`` (reading or writing failed; polling retries)."""
+
+    row_id: int
+    tracker: str
+    delivery_id: str
+    outcome: str
+    detail: str | None = None
+    increments: tuple[str, ...] = ()
+    report: ReconcileReport | None = None
+
+    @property
+    def stored(self) -> str:
+        """The outcome as stored with the delivery: the word, then the detail when there is one."""
+        text = f"{self.outcome}: {self.detail}" if self.detail else self.outcome
+        return text[:OUTCOME_MAX]
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """One tracker's incremental poll: how many items changed, which increments were reconciled, and whether
+    the cursor moved (it does not when reading or reconciling failed: `error` says why)."""
+
+    tracker: Tracker
+    place: str
+    changed: int = 0
+    increments: tuple[str, ...] = ()
+    cursor_moved: bool = False
+    error: str | None = None
+    report: ReconcileReport | None = None
+
+
+def linked_increments(session: SyncSession, link_keys: Iterable[str]) -> list[str]:
+    """Ids of the increments with a link to any of `link_keys` (``tracker:item``), in scan order."""
+    wanted = set(link_keys)
+    if not wanted:
+        return []
+    scan = session.scan()
+    return [inc.id for inc in scan.increments if any(link.key in wanted for link in inc.links)]
+
+
+def reconcile_items(session: SyncSession, policy: Policy, tracker: Tracker, items: Iterable[str], *,
+                    trigger: str) -> tuple[list[str], ReconcileReport | None]:
+    """Reconcile the increments linked to `items` of `tracker`; (increments, report), report None when none is
+    linked. Never calls `reconcile` with an empty selection, which would mean "every increment"."""
+    refs = linked_increments(session, (f"{tracker.value}:{item}" for item in items))
+    if not refs:
+        return [], None
+    return refs, reconcile(session, policy, refs, trigger=trigger, prompter=None)
+
+
+def tracker_errors(report: ReconcileReport, tracker: Tracker) -> list[str]:
+    """The read errors `report` met on links of `tracker` (a failed batch read marks every such link)."""
+    return [r.error for r in report.links if r.link.tracker is tracker and r.error]
+
+
+def process_delivery(session: SyncSession, policy: Policy, record: DeliveryRecord) -> DeliveryOutcome:
+    """Turn one stored (already verified) delivery into a reconcile of the increments linked to its items.
+
+    Does not mark the delivery processed: `process_deliveries` does, so a crash in between reprocesses it, which
+    is harmless (see the module docstring).
+    """
+    def outcome(word: str, detail: str | None = None, refs: Sequence[str] = (),
+                report: ReconcileReport | None = None) -> DeliveryOutcome:
+        return DeliveryOutcome(record.id, record.tracker, record.delivery_id, word, detail, tuple(refs), report)
+
+    try:
+        tracker = Tracker(record.tracker)
+    except ValueError:
+        return outcome("invalid", f"unknown tracker {record.tracker!r}")
+    try:
+        events: list[WebhookEvent] = session.kind(tracker).parse_webhook(
+            Headers(record.headers), record.body, session.mapping(tracker).managed)
+    except (ValueError, KeyError, TypeError, WeavesyncError) as exc:
+        return outcome("invalid", f"{type(exc).__name__} while parsing the payload")
+    items = sorted({event.item for event in events})
+    if not items:
+        return outcome("ignored")
+    try:
+        refs, report = reconcile_items(session, policy, tracker, items, trigger="webhook")
+    except StoreError:
+        raise
+    except WeavesyncError as exc:
+        return outcome("failed", str(exc))
+    if report is None:
+        return outcome("unlinked", ", ".join(items))
+    if report.failed:
+        problems = report.problems + [f"{w.item}: {w.error}" for w in report.writes if w.error]
+        return outcome("failed", "; ".join(problems) or "a write failed", refs, report)
+    if report.pending:
+        return outcome("pending", f"{len(report.pending)} decision(s) wait for a person", refs, report)
+    return outcome("ok", None, refs, report)
+
+
+def process_deliveries(session: SyncSession, policy: Policy, *, limit: int = 100) -> list[DeliveryOutcome]:
+    """Process every stored delivery not processed yet, oldest first, marking each with its outcome.
+
+    Called at startup (deliveries acknowledged before a crash) and whenever the receiver records a new one.
+    """
+    done: list[DeliveryOutcome] = []
+    while True:
+        batch = session.store.unprocessed_deliveries(limit)
+        if not batch:
+            return done
+        for record in batch:
+            result = process_delivery(session, policy, record)
+            session.store.mark_delivery_processed(record.id, outcome=result.stored, now=session.now())
+            LOG.info("delivery %s %s: %s", record.tracker, record.delivery_id, result.stored)
+            done.append(result)
+
+
+def place_of(session: SyncSession, tracker: Tracker) -> str | None:
+    """The cursor key for `tracker`'s configured place (``acme/shop``, ``acme.atlassian.net/CORE``, ``acme/Shop``),
+    None when the place is not fully configured."""
+    place = session.config.trackers.get(tracker, {})
+    parts = [place.get(key) for key in PLACE_KEYS[tracker]]
+    if not all(parts):
+        return None
+    return "/".join(str(p) for p in parts)
+
+
+def poll_tracker(session: SyncSession, policy: Policy, tracker: Tracker, *, trigger: str = "poll") -> PollOutcome:
+    """One incremental poll of `tracker`: read changes after the stored cursor, reconcile the linked increments,
+    then move the cursor, only when both succeeded."""
+    place = place_of(session, tracker)
+    if place is None:
+        return PollOutcome(tracker, "", error=f"{tracker.value} has no configured place")
+    cursor = session.store.get_cursor(tracker.value, place)
+    try:
+        batch = session.adapter(tracker).changed_since(cursor, session.mapping(tracker).managed)
+    except (TrackerError, WeavesyncError) as exc:
+        return PollOutcome(tracker, place, error=str(exc))
+    items = sorted({item.link_item for item in batch.items})
+    try:
+        refs, report = reconcile_items(session, policy, tracker, items, trigger=trigger)
+    except StoreError:
+        raise
+    except WeavesyncError as exc:
+        return PollOutcome(tracker, place, len(items), error=str(exc))
+    errors = tracker_errors(report, tracker) if report is not None else []
+    if errors:
+        return PollOutcome(tracker, place, len(items), tuple(refs), error=errors[0], report=report)
+    if batch.cursor != cursor:
+        session.store.set_cursor(tracker.value, place, batch.cursor, session.now())
+    return PollOutcome(tracker, place, len(items), tuple(refs), cursor_moved=batch.cursor != cursor, report=report)
+
+
+def poll_trackers(session: SyncSession, policy: Policy, *, trigger: str = "poll",
+                  trackers: Iterable[Tracker] | None = None) -> list[PollOutcome]:
+    """Poll every configured tracker (or `trackers`) once; one tracker failing never stops the others."""
+    chosen = list(trackers) if trackers is not None else [t for t in Tracker if t in session.config.trackers]
+    outcomes = [poll_tracker(session, policy, tracker, trigger=trigger) for tracker in chosen]
+    for found in outcomes:
+        if found.error:
+            LOG.warning("poll %s %s: %s", found.tracker.value, found.place, found.error)
+    return outcomes

@@ -1,0 +1,103 @@
+"""The receiver's background thread: process recorded deliveries, and poll the trackers as a fallback.
+
+The receiver answers as soon as a delivery is stored; this thread does the slow part (reading the items,
+deciding, writing) one pass at a time, so two deliveries never reconcile concurrently in one process. It starts
+by processing whatever was recorded but not processed before a crash, and by one poll, which catches up with
+deliveries that were sent while nothing listened. Afterwards it polls every `poll_interval` seconds (0: never)
+and carries out outbox entries whose retry time has come.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from weavesync.engine import Policy
+from weavesync.executor import SyncSession, drain
+from weavesync.executor.inbound import DeliveryOutcome, PollOutcome, poll_trackers, process_deliveries
+
+LOG = logging.getLogger("weavesync.web")
+
+ERROR_PAUSE = 1.0
+"""Seconds to wait after an unexpected failure before trying again (the store may be briefly locked)."""
+
+
+class InboundWorker:
+    """A daemon thread around `executor.inbound`. `wake()` after recording; `stop()` to end it."""
+
+    def __init__(self, session: SyncSession, policy: Policy, *, poll_interval: float | None = None,
+                 on_delivery: Callable[[DeliveryOutcome], None] | None = None,
+                 on_poll: Callable[[PollOutcome], None] | None = None) -> None:
+        self.session = session
+        self.policy = policy
+        self.poll_interval = session.config.poll_interval if poll_interval is None else poll_interval
+        self.on_delivery = on_delivery
+        self.on_poll = on_poll
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._state = threading.Condition()
+        self._requested = 1  # the startup pass counts as one request
+        self._done = 0
+        self._thread = threading.Thread(target=self._run, name="weavesync-inbound", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        with self._state:
+            self._requested += 1
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every delivery recorded before this call has been processed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._state:
+            wanted = self._requested
+            while self._done < wanted:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return False
+                self._state.wait(left)
+        return True
+
+    def _run(self) -> None:
+        polling = self.poll_interval > 0
+        next_poll = time.monotonic()
+        while not self._stop.is_set():
+            with self._state:
+                taken = self._requested
+            self._wake.clear()
+            due = polling and time.monotonic() >= next_poll
+            ok = self._step(poll=due)
+            if due:
+                next_poll = time.monotonic() + self.poll_interval
+            with self._state:
+                self._done = max(self._done, taken)
+                self._state.notify_all()
+            if not ok:
+                self._stop.wait(ERROR_PAUSE)
+            wait = max(0.0, next_poll - time.monotonic()) if polling else None
+            self._wake.wait(wait)
+
+    def _step(self, *, poll: bool) -> bool:
+        try:
+            for outcome in process_deliveries(self.session, self.policy):
+                if self.on_delivery is not None:
+                    self.on_delivery(outcome)
+            if poll:
+                for polled in poll_trackers(self.session, self.policy, trigger="poll"):
+                    if self.on_poll is not None:
+                        self.on_poll(polled)
+                drain(self.session, trigger="retry")
+        except Exception:  # the thread must survive anything; the deliveries stay unprocessed and are retried
+            LOG.exception("processing inbound changes failed")
+            return False
+        return True
