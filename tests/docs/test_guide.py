@@ -162,3 +162,38 @@ def test_ci_workflow_runs_plan_on_pull_requests_and_sync_on_a_schedule() -> None
     for name in ("GITHUB_TOKEN", "JIRA_EMAIL", "JIRA_API_TOKEN", "AZURE_DEVOPS_PAT"):
         assert env[name].startswith("${{ secrets."), name
     assert not re.search(r"gh[pousr]_[A-Za-z0-9]{10,}|ATATT", text), "a literal token in the example workflow"
+
+
+def test_sync_log_section_matches_the_log_contract() -> None:
+    from weavesync import synclog
+
+    text = (DOCS / "how-sync-decides.md").read_text(encoding="utf-8")
+    section = text.split("## The sync log", 1)[1]
+    record = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
+    assert tuple(record) == synclog.FIELDS
+    assert record["trigger"] in synclog.TRIGGERS and record["outcome"] in synclog.OUTCOMES
+    assert record["direction"] in synclog.DIRECTIONS and record["tracker"] in synclog.TRACKERS
+    for name in synclog.FIELDS:
+        assert f"`{name}`" in section, name
+    for value in (*synclog.TRIGGERS, *synclog.OUTCOMES):
+        assert f"`{value}`" in section, value
+    for value in synclog.CONFLICT_OUTCOMES:
+        assert f"`{value}`" in text, value
+
+
+def test_hand_written_defaults_table_agrees_with_the_default_mappings() -> None:
+    from weavesync.config import default_mappings
+    from weavesync.model import Status, Tracker
+
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    mappings = default_mappings()
+    for status in Status:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{status.value}` |"))
+        cells = dict(zip(Tracker, [c.strip() for c in row.strip("|").split(" | ")][1:], strict=True))
+        for tracker, cell in cells.items():
+            target = mappings[tracker].target(status)
+            parts = [target.state or target.category or "", *target.markers]
+            if target.reason and tracker is Tracker.JIRA:
+                parts.append(f"resolution {target.reason}")
+            for part in parts:
+                assert part in cell, f"{status.value}/{tracker.value}: {part!r} not in {cell!r}"
