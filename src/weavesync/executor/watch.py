@@ -126,6 +126,11 @@ class Watcher:
                 out.append(inc.id)
         return out
 
+    def rescan(self) -> ReconcileReport | None:
+        """Act on every increment that differs from what was acted on (changes made before the watch armed)."""
+        refs = self.changed(inc_dir.name for inc_dir, _archived in self.session.project.increment_dirs())
+        return self._reconcile(refs, "watch") if refs else None
+
     def on_files(self, paths: Iterable[str]) -> ReconcileReport | None:
         folders = [f for f in (increment_folder(self.increments_dir, Path(p)) for p in paths) if f]
         refs = self.changed(folders)
@@ -181,11 +186,17 @@ def watch(session: SyncSession, policy: Policy, *, stop_event: threading.Event, 
     if not folder.is_dir():
         raise WeavesyncError(f"{folder} does not exist", hint="run `specweave init` or watch another project")
     watcher.start(initial_sync=initial_sync)
+    armed = False
     for changes in watchfiles.watch(folder, watch_filter=IncrementFilter(folder), debounce=debounce_ms,
                                     step=min(50, debounce_ms), stop_event=stop_event, rust_timeout=TICK_MS,
                                     yield_on_timeout=True, raise_interrupt=False):
         if stop_event.is_set():
             break
-        if changes:
+        if not armed:
+            # The first yield comes once the OS watch is in place: a change made between `start()` and now
+            # produced no event, so compare every increment once.
+            armed = True
+            watcher.rescan()
+        elif changes:
             watcher.on_files(path for _change, path in changes)
         watcher.tick()
