@@ -87,7 +87,9 @@ class SandboxMiddleware:
             raise _ResponseDropped("sandbox: response lost after the change was applied (injected)")
         status = fault.status or int(kind)
         headers, body = self.fault_body(status)
-        headers = {**headers, **fault.headers}
+        merged = {k.lower(): v for k, v in headers.items()}
+        merged.update({k.lower(): v for k, v in fault.headers.items()})
+        headers = merged
         if fault.body is not None:
             body = fault.body if isinstance(fault.body, bytes) else json.dumps(fault.body).encode()
         raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
