@@ -17,10 +17,14 @@ class ItemRef:
 
 
 def parse_ref(text: str) -> ItemRef:
-    """``acme/Shop/42`` (project names may hold spaces, never a slash); raises ValueError when malformed."""
-    parts = text.strip().split("/")
+    """``acme/Shop/42`` or, as typed on the command line, ``acme/Shop#42`` (project names may hold spaces, never
+    a slash); raises ValueError when malformed."""
+    stripped = text.strip()
+    if stripped.count("#") == 1 and stripped.count("/") == 1:
+        stripped = stripped.replace("#", "/")
+    parts = stripped.split("/")
     if len(parts) != 3 or not all(p.strip() for p in parts):
-        raise ValueError(f"an Azure DevOps item is ORG/PROJECT/ID, got {text!r}")
+        raise ValueError(f"an Azure DevOps item is ORG/PROJECT#ID, got {text!r}")
     org, project, raw_id = (p.strip() for p in parts)
     if not raw_id.isdigit() or int(raw_id) <= 0:
         raise ValueError(f"an Azure DevOps work item id is a positive number, got {raw_id!r}")
