@@ -15,6 +15,7 @@ from weavesync.cli.failures import CliGroup
 from weavesync.cli.link import link, unlink
 from weavesync.cli.sandbox_cmd import sandbox
 from weavesync.cli.status import status
+from weavesync.cli.sync_commands import SYNC_COMMANDS
 
 
 @click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (status, config, link, unlink, sandbox):
+for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS):
     cli.add_command(command)
 
 

@@ -1,0 +1,102 @@
+"""`weavesync outbox` and `weavesync retry`: the writes that have not landed yet, and carrying them out now.
+
+Nothing is silently dropped (sync-semantics.md §6): an entry the worker could not finish is ``retrying`` (due
+again at its next attempt) or ``dead`` (needs a person: bad credentials, a refused transition). `outbox` lists
+them with their last error; `retry` drains every due entry now, and ``retry --dead`` first puts dead entries back
+in line, for after the cause was fixed. Both log with trigger ``retry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from weavesync import exitcodes
+from weavesync.cli import render
+from weavesync.cli.context import common_options, current_state, json_option
+from weavesync.cli.session import open_session
+from weavesync.cli.sync_cmd import changes_table
+from weavesync.cli.sync_report import FAILED_WRITES, write_row
+from weavesync.executor import drain
+from weavesync.model import format_utc
+from weavesync.store import OutboxEntry
+
+OPEN_STATES = ("pending", "in_flight", "retrying", "dead")
+"""Entries that have not ended well yet; ``done`` and ``superseded`` ones are history, not work."""
+
+
+def entry_json(entry: OutboxEntry) -> dict[str, object]:
+    return {"id": entry.id, "op": entry.op_id, "increment": entry.increment, "tracker": entry.tracker,
+            "item": entry.item, "status": entry.desired.get("status"), "state": entry.state,
+            "attempts": entry.attempts, "nextAttemptAt": format_utc(entry.next_attempt_at),
+            "lastError": entry.last_error, "reason": entry.reason, "trigger": entry.trigger,
+            "createdAt": format_utc(entry.created_at), "updatedAt": format_utc(entry.updated_at)}
+
+
+def _table(entries: Sequence[OutboxEntry]) -> Table:
+    table = Table(title=Text("Outbox"), title_justify="left")
+    for name in ("Id", "Increment", "Item", "Desired", "State", "Attempts", "Next attempt", "Last error"):
+        table.add_column(name)
+    for e in entries:
+        next_at = "" if e.state == "dead" else format_utc(e.next_attempt_at)
+        table.add_row(Text(str(e.id)), Text(e.increment), Text(f"{e.tracker} {e.item}"),
+                      Text(str(e.desired.get("status", ""))), Text(e.state, style="red" if e.state == "dead" else ""),
+                      Text(str(e.attempts)), Text(next_at), Text(e.last_error or ""))
+    return table
+
+
+@click.command("outbox")
+@common_options
+@json_option
+def outbox() -> None:
+    """List the writes not carried out yet: pending, in flight, retrying and dead, with their last error."""
+    state = current_state()
+    with open_session(state) as session:
+        entries = session.store.outbox(OPEN_STATES)
+    if state.json:
+        render.print_json({"entries": [entry_json(e) for e in entries]})
+        return
+    if not entries:
+        render.say(state, "the outbox is empty: every write has landed")
+        return
+    render.console().print(_table(entries))
+    dead = sum(1 for e in entries if e.state == "dead")
+    if dead:
+        render.say(state, f"{dead} dead entr{'y' if dead == 1 else 'ies'}: "
+                          "fix the cause, then `weavesync retry --dead`")
+
+
+@click.command("retry")
+@click.option("--dead", "revive", is_flag=True, default=False,
+              help="Put dead entries back in line first (after fixing what killed them).")
+@common_options
+@json_option
+@click.pass_context
+def retry(ctx: click.Context, revive: bool) -> None:
+    """Carry out every due outbox entry now. Exit 1 when a write died again."""
+    state = current_state()
+    with open_session(state) as session:
+        revived = session.store.revive_dead(now=session.now()) if revive else 0
+        writes = [write_row(w, None, "retried") for w in drain(session, trigger="retry")]
+        left = session.store.outbox(OPEN_STATES)
+    code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else exitcodes.OK
+    if state.json:
+        render.print_json({"revived": revived, "writes": [w.to_json() for w in writes],
+                           "left": [entry_json(e) for e in left], "exitCode": code})
+        ctx.exit(code)
+    if revive:
+        render.say(state, f"{revived} dead entr{'y' if revived == 1 else 'ies'} put back in line")
+    if writes and not state.quiet:
+        render.console().print(changes_table("Retried writes", writes))
+    elif not writes:
+        render.say(state, "nothing was due")
+    for write in writes:
+        if write.outcome in FAILED_WRITES:
+            click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
+    if left:
+        render.say(state, f"{len(left)} entr{'y' if len(left) == 1 else 'ies'} left in the outbox "
+                          "(see `weavesync outbox`)")
+    ctx.exit(code)

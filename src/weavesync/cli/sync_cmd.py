@@ -1,0 +1,171 @@
+"""`weavesync sync`, `push`, `pull` and `plan`: reconcile increments with their linked items, or preview it.
+
+All four run `weavesync.executor` (read both sides, decide per link, record, then write through the outbox);
+`plan` runs the same decisions without recording or writing anything. What each row and exit code means is
+documented in `cli.sync_report`. A person is asked only on a terminal (`cli.session.can_ask`); otherwise a
+decision is stored as pending and the command exits 3, never picking an answer on anyone's behalf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from weavesync.cli import render
+from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.prompt import TerminalPrompter
+from weavesync.cli.session import can_ask, open_session
+from weavesync.cli.sync_report import ChangeRow, PendingRow, RunReport, build_report
+from weavesync.engine.view import CONFLICT_STRATEGIES
+from weavesync.executor import Answer, SyncSession, plan, reconcile
+from weavesync.executor.reconcile import select
+from weavesync.model import Status
+
+_OUTCOME_STYLE = {"ok": "green", "applied": "green", "recorded": "green", "yes": "green", "noop": "",
+                  "pending": "yellow", "ask": "yellow", "retrying": "yellow", "queued": "yellow",
+                  "dead": "red", "failed": "red"}
+
+
+def statuses(session: SyncSession, refs: Sequence[str]) -> dict[str, Status]:
+    """Each selected increment's status now (unknown refs raise the usual usage error, exit 2)."""
+    increments, _problems = select(session, list(refs) or None)
+    return {inc.id: inc.status for inc in increments}
+
+
+def _change_text(row: ChangeRow) -> str:
+    if row.before is None and row.after is None:
+        return ""
+    return f"{row.field}: {row.before or '-'} → {row.after or '-'}"
+
+
+def _outcome_text(row: ChangeRow) -> str:
+    text = row.outcome
+    if row.strategy:
+        text += f" ({row.strategy})"
+    if row.error:
+        text += f": {row.error}"
+    return text
+
+
+def changes_table(title: str, rows: Sequence[ChangeRow]) -> Table:
+    """The rows that did (or would do) something, one per line; `none` rows are left out."""
+    table = Table(title=Text(title), title_justify="left")
+    for name in ("Increment", "Item", "Action", "Change", "Outcome", "Why"):
+        table.add_column(name)
+    for row in rows:
+        if row.action == "none":
+            continue
+        table.add_row(Text(row.increment), Text(f"{row.tracker} {row.item}"), Text(row.action),
+                      Text(_change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
+                      Text(row.reason))
+    return table
+
+
+def pending_hint(rows: Sequence[PendingRow]) -> str:
+    """How to finish pending decisions: one command per increment."""
+    increments = sorted({row.increment for row in rows})
+    commands = "; ".join(f"weavesync resolve {inc} --accept|--decline|--status S" for inc in increments)
+    return f"{len(rows)} decision(s) pending; see `weavesync pending`, then: {commands}"
+
+
+def _summary(report: RunReport) -> str:
+    counts: dict[str, int] = {}
+    for row in report.changes:
+        if row.action != "none":
+            key = f"{row.action} {row.outcome}"
+            counts[key] = counts.get(key, 0) + 1
+    parts = [f"{report.in_sync} link(s) in sync"] + [f"{n} {key}" for key, n in sorted(counts.items())]
+    return ", ".join(parts)
+
+
+def render_run(state: AppState, report: RunReport) -> None:
+    if state.json:
+        render.print_json(report.to_json())
+        return
+    if any(row.action != "none" for row in report.changes) and not state.quiet:
+        render.console().print(changes_table("Planned changes" if report.command == "plan" else "Sync",
+                                             report.changes))
+    render.say(state, _summary(report))
+    if report.pending:
+        render.say(state, pending_hint(report.pending))
+    for problem in report.problems:
+        click.echo(f"error: {' '.join(problem.split())}", err=True)
+
+
+def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_input: bool,
+        strategy: str | None) -> int:
+    """One sync run; returns the documented exit code."""
+    state = current_state()
+    with open_session(state) as session:
+        before = statuses(session, refs)
+        interactive = can_ask(state, no_input=no_input)
+        prompter = TerminalPrompter(render.console()) if interactive else None
+        policy = session.policy(assume_yes=yes, interactive=interactive, strategy=strategy, direction=direction)
+        if command == "plan":
+            result = plan(session, policy, list(refs) or None)
+        else:
+            result = reconcile(session, policy, list(refs) or None, trigger="cli", prompter=prompter)
+        answers: dict[str, Answer | None] = {}
+        for ask, answer in prompter.answered if prompter else []:
+            answers[ask.link.key] = answer
+        after = statuses(session, refs) if command != "plan" else before
+        report = build_report(command, direction, result, planned=command == "plan", local=before,
+                              current=after, answers=answers)
+    render_run(state, report)
+    return report.exit_code
+
+
+def _sync_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--strategy", type=click.Choice(CONFLICT_STRATEGIES), default=None,
+                        help="How to settle conflicts this time (default: statusSync.conflictResolution).")(func)
+    func = click.option("--no-input", is_flag=True, default=False,
+                        help="Never prompt, even on a terminal: store decisions as pending (exit 3).")(func)
+    func = click.option("--yes", "-y", is_flag=True, default=False,
+                        help="Apply proposals and confirmations without asking.")(func)
+    return click.argument("increments", nargs=-1, metavar="[INCREMENT]...")(func)
+
+
+_EXIT_NOTE = ("Exit codes: 0 done, 1 a write died or something could not be read (wins over 3), 3 decisions are "
+              "pending (finish them with `weavesync resolve`).")
+
+
+def _make(name: str, direction: str, summary: str) -> click.Command:
+    @click.command(name, help=f"{summary}\n\n{_EXIT_NOTE}")
+    @_sync_options
+    @common_options
+    @json_option
+    @click.pass_context
+    def command(ctx: click.Context, increments: tuple[str, ...], yes: bool, no_input: bool,
+                strategy: str | None) -> None:
+        ctx.exit(run(name, direction, increments, yes=yes, no_input=no_input, strategy=strategy))
+
+    return command
+
+
+sync = _make("sync", "both", "Sync INCREMENTs (default: all) with their linked items, both ways. On a terminal, "
+             "inbound closes/reopens and conflicts are asked about; elsewhere they are stored as pending.")
+push = _make("push", "push", "Push SpecWeave status changes of INCREMENTs (default: all) to their linked items "
+             "only; inbound changes are left for a later pull or sync.")
+pull = _make("pull", "pull", "Pull changes of the linked items into INCREMENTs (default: all) only; local "
+             "changes are left for a later push or sync.")
+
+
+@click.command("plan")
+@click.argument("increments", nargs=-1, metavar="[INCREMENT]...")
+@click.option("--yes", "-y", is_flag=True, default=False, help="Preview `sync --yes` (proposals applied).")
+@click.option("--strategy", type=click.Choice(CONFLICT_STRATEGIES), default=None,
+              help="Preview conflicts settled by this strategy.")
+@common_options
+@json_option
+@click.pass_context
+def plan_cmd(ctx: click.Context, increments: tuple[str, ...], yes: bool, strategy: str | None) -> None:
+    """Show what `sync` would do, per increment, tracker and field, without writing anything.
+
+    Meant for CI. Exit codes: 0 in sync, 4 sync would change something, 3 decisions are pending or sync would
+    have to ask (pending wins over drift), 1 something could not be read (wins over both).
+    """
+    ctx.exit(run("plan", "both", increments, yes=yes, no_input=True, strategy=strategy))
