@@ -10,20 +10,10 @@ import pytest
 
 from weavesync import exitcodes
 from weavesync.cli.targets import ACCEPTED_FORMS
-from weavesync.trackers import registry
 
 from .conftest import Invoke
 
 CHECKOUT = Path(".specweave/increments/0002-checkout/metadata.json")
-
-
-@pytest.fixture(autouse=True)
-def _tracker_kinds() -> None:
-    """The TARGET body is parsed by each tracker's own TrackerKind; without them there is nothing to test yet."""
-    try:
-        registry.all_kinds()
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"tracker kinds not available yet: {exc}")
 
 
 def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
