@@ -12,9 +12,10 @@ import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from weavesync.errors import StoreError
+from weavesync.errors import ConfigError, StoreError
 from weavesync.executor import SyncSession
-from weavesync.web import create_app
+from weavesync.model import Tracker
+from weavesync.web import create_app, register_webhooks
 from weavesync.web.receiver import Refusal, read_limited
 
 from .conftest import SECRET
@@ -183,3 +184,9 @@ def test_nothing_is_acknowledged_when_the_store_cannot_record(session: SyncSessi
 def test_create_app_rejects_a_non_positive_limit(session: SyncSession) -> None:
     with pytest.raises(ValueError, match="max_body"):
         create_app(lambda: session, max_body=0)
+
+
+def test_register_refuses_to_create_an_unsigned_hook(session: SyncSession) -> None:
+    with pytest.raises(ConfigError, match="no webhook secret for jira") as refused:
+        register_webhooks(session, "https://hooks.example.com", trackers=[Tracker.GITHUB, Tracker.JIRA])
+    assert refused.value.hint is not None and "WEAVESYNC_JIRA_WEBHOOK_SECRET" in refused.value.hint

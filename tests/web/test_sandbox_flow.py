@@ -177,6 +177,8 @@ def test_alices_close_delivered_by_webhook_becomes_a_pending_decision(
     assert decision.link_key == f"{tracker.value}:{item}" and decision.increment == "0042-checkout"
     assert session.increment("0042").status is Status.ACTIVE, "off a terminal nothing is chosen silently"
     assert mine and {d.status for d in mine} <= {200, 202}, [(d.status, d.error) for d in mine]
+    changes = [d for d in mine if d.headers.get("X-GitHub-Event") != "ping"]
+    assert len(changes) == 1, "registering twice must leave one hook, so one delivery per change"
     assert session.store.unprocessed_deliveries() == []
     pulls = [r for r in session.log.records() if r["outcome"] == "pending"]
     assert [(r["trigger"], r["direction"]) for r in pulls] == [("webhook", "pull")]
