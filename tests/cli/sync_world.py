@@ -99,7 +99,7 @@ class SyncWorld:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_DIR), str(SRC), env.get("PYTHONPATH", "")])
         env.update({"GITHUB_TOKEN": "ghp_test", fake.STATE_ENV: str(self.state), "NO_COLOR": "1", "COLUMNS": "120",
-                    "TERM": "dumb"})
+                    "TERM": "xterm"})
         env.pop("WEAVESYNC_DATABASE_URL", None)
         return env
 

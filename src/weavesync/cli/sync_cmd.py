@@ -54,8 +54,10 @@ def _outcome_text(row: ChangeRow) -> str:
 def changes_table(title: str, rows: Sequence[ChangeRow]) -> Table:
     """The rows that did (or would do) something, one per line; `none` rows are left out."""
     table = Table(title=Text(title), title_justify="left")
-    for name in ("Increment", "Item", "Action", "Change", "Outcome", "Why"):
-        table.add_column(name)
+    for name in ("Increment", "Item"):
+        table.add_column(name, no_wrap=True)  # ids are what people copy into `resolve`: never cut them
+    for name in ("Action", "Change", "Outcome", "Why"):
+        table.add_column(name, overflow="fold")
     for row in rows:
         if row.action == "none":
             continue
@@ -78,8 +80,8 @@ def _summary(report: RunReport) -> str:
         if row.action != "none":
             key = f"{row.action} {row.outcome}"
             counts[key] = counts.get(key, 0) + 1
-    parts = [f"{report.in_sync} link(s) in sync"] + [f"{n} {key}" for key, n in sorted(counts.items())]
-    return ", ".join(parts)
+    parts = [f"{report.in_sync} link(s) in sync"] + [f"{key}: {n}" for key, n in sorted(counts.items())]
+    return "; ".join(parts)
 
 
 def render_run(state: AppState, report: RunReport) -> None:

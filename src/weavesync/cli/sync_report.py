@@ -248,7 +248,10 @@ def build_report(command: str, direction: str, report: ReconcileReport, *, plann
     """Everything a run shows. `current` is each increment's status after the run (for custom choices)."""
     rows = build_rows(report, planned=planned, local=local, answers=answers)
     pending = tuple(pending_row(d, current.get(d.increment)) for d in report.pending)
-    in_sync = sum(1 for r in report.links if r.error is None and all(isinstance(a, Noop) for a in r.actions))
+    last: dict[tuple[str, str], LinkResult] = {}
+    for result in report.links:  # a second pass (after an accepted change) repeats links: the last one counts
+        last[(result.increment, result.link.key)] = result
+    in_sync = sum(1 for r in last.values() if r.error is None and all(isinstance(a, Noop) for a in r.actions))
     problems = tuple(report.problems)
     return RunReport(command=command, direction=direction, changes=tuple(rows), pending=pending,
                      problems=problems, in_sync=in_sync, exit_code=exit_code(command, rows, pending, problems))
