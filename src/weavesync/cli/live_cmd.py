@@ -1,0 +1,136 @@
+"""`weavesync watch` and `weavesync serve`: the long-running ways to sync, as thin wrappers of the library.
+
+`watch` runs `executor.watch.watch` (file events push local changes within a second; the trackers are polled on
+an interval) and `serve` runs the webhook receiver of `weavesync.web` (``--register`` first creates the webhooks
+through each tracker's API). Both run unattended, so neither ever prompts: decisions are stored as pending, to
+be finished with `weavesync resolve`. Each pass that did something is printed as one line per change (JSON
+Lines with ``--json``). Ctrl-C or SIGTERM stops them cleanly with exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+
+from weavesync.cli import render
+from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.session import open_session
+from weavesync.cli.sync_report import build_rows
+from weavesync.engine.view import CONFLICT_STRATEGIES
+from weavesync.executor import ReconcileReport
+from weavesync.executor.inbound import DeliveryOutcome, PollOutcome
+
+
+def print_pass(state: AppState, trigger: str, report: ReconcileReport) -> None:
+    """One line (or JSON object) per change of a pass; problems go to stderr."""
+    for row in build_rows(report, planned=False, local={}, answers={}):
+        if row.action == "none":
+            continue
+        if state.json:
+            click.echo(json.dumps({"trigger": trigger, **row.to_json()}, ensure_ascii=False))
+            continue
+        change = f" {row.before or '-'} → {row.after or '-'}" if row.before or row.after else ""
+        error = f" ({row.error})" if row.error else ""
+        render.say(state, f"[{trigger}] {row.increment} {row.tracker} {row.item}: {row.action}{change} "
+                          f"{row.outcome}{error}")
+    for problem in report.problems:
+        click.echo(f"error: {' '.join(problem.split())}", err=True)
+    if report.pending:
+        render.say(state, f"[{trigger}] {len(report.pending)} decision(s) pending: see `weavesync pending`")
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` instead of raising, so a pass in progress finishes and records cleanly."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@click.command("watch")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Seconds between tracker polls (default: statusSync.pollIntervalSeconds); 0 turns polling off.")
+@click.option("--debounce-ms", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Longest wait to group a burst of file events.")
+@click.option("--yes", "-y", is_flag=True, default=False, help="Apply proposals instead of storing decisions.")
+@click.option("--strategy", type=click.Choice(CONFLICT_STRATEGIES), default=None,
+              help="How to settle conflicts (default: statusSync.conflictResolution).")
+@common_options
+@json_option
+def watch(poll_interval: float | None, debounce_ms: int, yes: bool, strategy: str | None) -> None:
+    """Push local status changes as they happen and poll the trackers, until Ctrl-C.
+
+    Never prompts: decisions are stored as pending (finish them with `weavesync resolve`).
+    """
+    from weavesync.executor.watch import watch as run_watch
+
+    state = current_state()
+    stop = threading.Event()
+    with open_session(state) as session:
+        policy = session.policy(assume_yes=yes, interactive=False, strategy=strategy)
+        interval = session.config.poll_interval if poll_interval is None else poll_interval
+        polling = f"polling every {interval:g}s" if interval else "polling off"
+        render.say(state, f"watching {session.project.increments_dir} ({polling}); Ctrl-C stops")
+        with stop_on_signals(stop):
+            run_watch(session, policy, stop_event=stop, poll_interval=poll_interval, debounce_ms=debounce_ms,
+                      on_report=lambda trigger, report: print_pass(state, trigger, report))
+    render.say(state, "weavesync watch stopped")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port to listen on.")
+@click.option("--register", is_flag=True, default=False,
+              help="First create the webhooks on every configured tracker (needs their webhook secrets).")
+@click.option("--public-url", default=None, metavar="URL",
+              help="The URL trackers deliver to, for --register (default: http://HOST:PORT).")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Seconds between fallback polls (default: statusSync.pollIntervalSeconds); 0 turns them off.")
+@common_options
+@json_option
+def serve(host: str, port: int, register: bool, public_url: str | None, poll_interval: float | None) -> None:
+    """Receive webhooks from GitHub, Jira and Azure DevOps and sync what they announce, until Ctrl-C.
+
+    Routes: /webhooks/github, /webhooks/jira, /webhooks/ado. Polling stays on as the fallback for missed
+    deliveries. Never prompts: decisions are stored as pending.
+    """
+    from weavesync import web  # only this command needs starlette and uvicorn
+
+    state = current_state()
+
+    def on_delivery(outcome: DeliveryOutcome) -> None:
+        if outcome.report is not None:
+            print_pass(state, "webhook", outcome.report)
+        elif not state.json:
+            render.say(state, f"[webhook] {outcome.tracker} delivery {outcome.delivery_id}: {outcome.stored}")
+
+    def on_poll(outcome: PollOutcome) -> None:
+        if outcome.error:
+            click.echo(f"error: polling {outcome.tracker.value}: {' '.join(outcome.error.split())}", err=True)
+        if outcome.report is not None:
+            print_pass(state, "poll", outcome.report)
+
+    with open_session(state) as session:
+        if register:
+            for hook in web.register_webhooks(session, public_url or f"http://{host}:{port}"):
+                render.say(state, f"registered webhook {hook}")
+        render.say(state, f"receiving webhooks on http://{host}:{port}/webhooks/{{github,jira,ado}}; Ctrl-C stops")
+        # uvicorn handles the signal itself, then re-raises it once stopped; with our handler in place that
+        # re-raise only sets an event instead of turning a clean stop into KeyboardInterrupt (exit 1).
+        with stop_on_signals(threading.Event()):
+            web.serve(session, host, port, log_level="warning", poll_interval=poll_interval,
+                      on_delivery=on_delivery, on_poll=on_poll)
+    render.say(state, "weavesync serve stopped")
