@@ -8,7 +8,7 @@ import httpx
 import pytest
 from tests.trackers.azure_devops.ado_helpers import connection, control, person_create, person_patch, requests_made
 
-from weavesync.errors import Rejected, Retryable
+from weavesync.errors import Retryable
 from weavesync.model import Target
 from weavesync.sandbox import Sandbox
 from weavesync.trackers.azure_devops import AdoAdapter
@@ -39,7 +39,7 @@ def test_managed_tags_change_and_people_tags_survive(adapter: AdoAdapter, alice:
     assert tags == "customer-x; weavesync-paused"
 
 
-def test_resolved_falls_back_to_in_progress_on_basic_and_removed_fails_clearly(
+def test_resolved_falls_back_to_in_progress_and_removed_to_completed(
         sandbox: Sandbox, adapter: AdoAdapter, alice: httpx.Client) -> None:
     control(sandbox, "POST", "projects", {"name": "Plain", "process": "Basic"})
     basic = AdoAdapter(connection(sandbox, project="Plain"))
@@ -47,9 +47,8 @@ def test_resolved_falls_back_to_in_progress_on_basic_and_removed_fails_clearly(
     receipt = basic.write(f"acme/Plain/{issue['id']}", Target(state=None, category="Resolved"), MANAGED)
     assert receipt.state.state == "Doing"
     bug = person_create(alice, "Bug", "Cannot be removed")
-    with pytest.raises(Rejected) as caught:
-        adapter.write(f"acme/Shop/{bug['id']}", Target(state=None, category="Removed"), MANAGED)
-    assert "'Bug'" in str(caught.value) and "Removed" in str(caught.value)
+    closed = adapter.write(f"acme/Shop/{bug['id']}", Target(state=None, category="Removed"), MANAGED)
+    assert closed.state.state == "Closed"
     story = person_create(alice, "User Story", "Can be removed")
     removed = adapter.write(f"acme/Shop/{story['id']}", Target(state=None, category="Removed"), MANAGED)
     assert removed.state.state == "Removed"

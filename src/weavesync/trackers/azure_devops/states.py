@@ -9,9 +9,12 @@ Rules, in order:
 2. Else the first state of the target's category.
 3. Else a fallback when the type lacks that category: ``Resolved`` -> the *last* InProgress state (Basic, Scrum and
    CMMI work types have no Resolved category; the last InProgress state is the one nearest "done"), ``Proposed``
-   -> the first InProgress state (Scrum Impediment starts "Open").
-4. Else `Rejected`, naming the type, the target and the states it has: e.g. ``Removed`` on an Agile Bug, which
-   cannot be removed. Guessing another category there would tell people something untrue.
+   -> the first InProgress state (Scrum Impediment starts "Open"), ``Removed`` -> the first Completed state: an
+   abandoned increment's item should leave the board rather than stay open, and types such as an Agile Bug or
+   any Basic-process type cannot be removed. The item then reads as Completed; the receipt (what was written)
+   becomes the base, so no loop follows. `weavesync doctor` reports the fallback so nobody is surprised.
+4. Else `Rejected`, naming the type, the target and the states it has (a named state without a category, or a
+   category with no fallback).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from weavesync.model import Target
 from weavesync.trackers.base import WorkflowStatus
 
 CATEGORIES = ("Proposed", "InProgress", "Resolved", "Completed", "Removed")
-_FALLBACK = {"Resolved": ("InProgress", True), "Proposed": ("InProgress", False)}
+_FALLBACK = {"Resolved": ("InProgress", True), "Proposed": ("InProgress", False), "Removed": ("Completed", False)}
 
 
 def canonical_category(name: str) -> str | None:
