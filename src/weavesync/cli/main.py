@@ -11,7 +11,9 @@ import click
 from weavesync import __version__
 from weavesync.cli.config_cmd import config
 from weavesync.cli.context import common_options, json_option
+from weavesync.cli.doctor_cmd import doctor
 from weavesync.cli.failures import CliGroup
+from weavesync.cli.init_cmd import init
 from weavesync.cli.link import link, unlink
 from weavesync.cli.sandbox_cmd import sandbox
 from weavesync.cli.status import status
@@ -30,7 +32,7 @@ def cli() -> None:
     """
 
 
-for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS):
+for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init):
     cli.add_command(command)
 
 

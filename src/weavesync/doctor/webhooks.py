@@ -1,0 +1,88 @@
+"""Are webhooks in use for each tracker, and are deliveries arriving and being processed?
+
+weavesync cannot see from the outside whether a team runs ``weavesync serve``; it infers webhook use from what a
+receiver leaves behind: a webhook secret in the environment (``serve`` refuses to register without one), stored
+deliveries, and sync-log records triggered by a webhook. No sign of any of them is not a fault (polling works):
+it is reported as info. Deliveries stored but not processed for a while mean the receiver's worker is not
+running, since the receiver answers 2xx only after storing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from weavesync.config import SyncConfig
+from weavesync.config.load import WEBHOOK_SECRET_ENV
+from weavesync.doctor.finding import Finding
+from weavesync.model import Tracker, format_utc, parse_utc
+from weavesync.store import DeliveryRecord
+from weavesync.synclog import SyncLog
+
+CHECK = "webhooks"
+STALE_DELIVERY = timedelta(days=7)
+"""No delivery for a week while webhooks are in use: the hook was probably removed, disabled or points elsewhere."""
+STUCK_DELIVERY = timedelta(minutes=10)
+"""A stored delivery still unprocessed after this long: the receiver's worker is not running."""
+
+
+def check_webhooks(config: SyncConfig, trackers: Iterable[Tracker], unprocessed: list[DeliveryRecord],
+                   log: SyncLog, now: datetime) -> list[Finding]:
+    last_logged = _last_webhook_records(log)
+    out: list[Finding] = []
+    for tracker in trackers:
+        name = tracker.value
+        waiting = [d for d in unprocessed if d.tracker == name]
+        seen = [d.received_at for d in waiting]
+        if tracker in last_logged:
+            seen.append(last_logged[tracker])
+        env = WEBHOOK_SECRET_ENV[tracker][0]
+        has_secret = tracker in config.webhook_secrets
+        if not has_secret and not seen:
+            out.append(Finding(CHECK, "info", f"no webhook in use (no secret set, no delivery recorded): changes "
+                               f"are picked up by polling every {config.poll_interval:g} s",
+                               f"for near-instant updates, export {env} and run `weavesync serve --register <url>`",
+                               tracker=name))
+            continue
+        if not has_secret:
+            out.append(Finding(CHECK, "error", f"deliveries arrive but {env} is not set, so they cannot be verified",
+                               f"export {env} with the secret the webhook was registered with", tracker=name))
+        if not seen:
+            out.append(Finding(CHECK, "warning", "a webhook secret is set but no delivery was ever recorded",
+                               "run `weavesync serve --register <public url>` and check the tracker's webhook "
+                               "delivery log", tracker=name))
+            continue
+        last = max(_aware(t) for t in seen)
+        if now - last > STALE_DELIVERY:
+            out.append(Finding(CHECK, "warning", f"last webhook delivery at {format_utc(last)}, over "
+                               f"{STALE_DELIVERY.days} days ago", "check that `weavesync serve` is running and the "
+                               "webhook is still registered and enabled in the tracker", tracker=name))
+        elif has_secret:
+            out.append(Finding(CHECK, "ok", f"last webhook delivery at {format_utc(last)}", None, tracker=name))
+        stuck = [d for d in waiting if now - _aware(d.received_at) > STUCK_DELIVERY]
+        if stuck:
+            oldest = min(_aware(d.received_at) for d in stuck)
+            out.append(Finding(CHECK, "warning", f"{len(stuck)} delivery(ies) stored but not processed since "
+                               f"{format_utc(oldest)}", "start `weavesync serve` (its worker processes stored "
+                               "deliveries) or run `weavesync sync`", tracker=name))
+    return out
+
+
+def _aware(ts: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the store writes UTC."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def _last_webhook_records(log: SyncLog) -> dict[Tracker, datetime]:
+    out: dict[Tracker, datetime] = {}
+    for record in log.records():
+        if record.get("trigger") != "webhook":
+            continue
+        try:
+            tracker = Tracker(str(record.get("tracker")))
+            ts = parse_utc(str(record["ts"]))
+        except (ValueError, KeyError):
+            continue
+        if tracker not in out or ts > out[tracker]:
+            out[tracker] = ts
+    return out
