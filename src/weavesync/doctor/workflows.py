@@ -208,37 +208,51 @@ def _jira(mapping: TrackerMapping, workflow: Workflow, items: list[RemoteItem], 
 def _ado(mapping: TrackerMapping, workflow: Workflow, items: list[RemoteItem], label: str) -> list[Finding]:
     out: list[Finding] = []
     states = [(s.name, s.category or "") for s in workflow.statuses]
-    listing = ", ".join(f"{name} ({category})" for name, category in states)
+    names = ", ".join(n for n, _ in states)
     item = items[0].link_item if items else None
-    landing: dict[tuple[str, frozenset[str]], list[str]] = {}
+    chosen: dict[Status, str] = {}
     for status in Status:
         target = mapping.target(status)
         key = f"sync.statusSync.mappings.ado.{status.value}"
-        chosen = resolve_ado_state(target, states)
-        if chosen is None:
+        state = resolve_ado_state(target, states)
+        if state is None:
+            listing = ", ".join(f"{name} ({category})" for name, category in states)
             out.append(Finding(CHECK, "error", f"'{status.value}' maps to {describe(target)!r}, which no state of "
                                f"{label} fits (states: {listing})",
                                f"set {key} to a category (Proposed, InProgress, Resolved, Completed, Removed) or "
-                               f"one of: {', '.join(n for n, _ in states)}", tracker="ado", item=item))
+                               f"one of: {names}", tracker="ado", item=item))
             continue
-        landing.setdefault((chosen.casefold(), frozenset(m.casefold() for m in target.markers)), []).append(
-            status.value)
-        if target.state is not None and chosen.casefold() != target.state.casefold():
+        chosen[status] = state
+        if target.state is not None and state.casefold() != target.state.casefold():
             out.append(Finding(CHECK, "warning", f"'{status.value}' maps to state '{target.state}', which {label} "
-                               f"does not have; weavesync will write '{chosen}'",
-                               f"set {key} to one of the states of {label}: {', '.join(n for n, _ in states)}",
-                               tracker="ado", item=item))
-        elif target.state is None and target.category is not None:
-            category = dict(states).get(chosen, "")
-            wanted = canonical_category(target.category) or target.category
-            if (canonical_category(category) or category) != wanted:
-                out.append(Finding(CHECK, "info", f"{label} has no {wanted} state; '{status.value}' is written as "
-                                   f"'{chosen}' ({category})", f"to keep it distinct, add a tag under {key}.tags",
-                                   tracker="ado", item=item))
-    for (state, _markers), statuses in landing.items():
+                               f"does not have; weavesync will write '{state}'",
+                               f"set {key} to one of the states of {label}: {names}", tracker="ado", item=item))
+    landing: dict[tuple[str, frozenset[str]], list[Status]] = {}
+    for status, state in chosen.items():
+        markers = frozenset(m.casefold() for m in mapping.target(status).markers)
+        landing.setdefault((state.casefold(), markers), []).append(status)
+    for statuses in landing.values():
         if len(statuses) > 1:
-            out.append(Finding(CHECK, "warning", f"on {label}, {' and '.join(statuses)} are all written as "
-                               f"'{state}' with the same tags, so an inbound change cannot tell them apart",
-                               f"add a distinguishing tag under sync.statusSync.mappings.ado.{statuses[-1]}.tags",
+            both = " and ".join(s.value for s in statuses)
+            out.append(Finding(CHECK, "warning", f"on {label}, {both} are all written as '{chosen[statuses[0]]}' "
+                               "with the same tags, so a change seen in Azure DevOps cannot tell them apart",
+                               f"add a distinguishing tag under sync.statusSync.mappings.ado.{statuses[-1].value}.tags",
                                tracker="ado", item=item))
+            continue
+        out += _ado_fallback(mapping, statuses[0], chosen[statuses[0]], dict(states), label, item)
     return out
+
+
+def _ado_fallback(mapping: TrackerMapping, status: Status, state: str, categories: Mapping[str, str], label: str,
+                  item: str | None) -> list[Finding]:
+    """Info when a category-only target lands on another category (the documented fallbacks of ado_states)."""
+    target = mapping.target(status)
+    if target.state is not None or target.category is None:
+        return []
+    category = categories.get(state, "")
+    wanted = canonical_category(target.category) or target.category
+    if (canonical_category(category) or category) == wanted:
+        return []
+    return [Finding(CHECK, "info", f"{label} has no {wanted} state; '{status.value}' is written as '{state}' "
+                    f"({category})", f"nothing to do unless you want it distinct: add a tag under "
+                    f"sync.statusSync.mappings.ado.{status.value}.tags", tracker="ado", item=item)]
