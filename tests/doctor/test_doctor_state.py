@@ -127,3 +127,14 @@ def test_deliveries_without_a_secret_are_an_error(make_project: MakeProject, env
                               now=NOW - timedelta(minutes=1))
     errors = of(run_checks(project, env, now=NOW), "webhooks", "error")
     assert len(errors) == 1 and "WEAVESYNC_JIRA_WEBHOOK_SECRET" in (errors[0].fix or "")
+
+
+def test_an_open_session_is_accepted_and_left_open(make_project: MakeProject, env: dict[str, str]) -> None:
+    from weavesync.executor import SyncSession
+
+    project = make_project(("jira",), links={"0001-a": {"jira": {"issue": "CORE-2"}}})
+    with SyncSession.open(project, env=env) as session:
+        findings = run_checks(session, now=NOW)
+        assert [f.severity for f in of(findings, "credentials")] == ["ok"]
+        assert [f.severity for f in of(findings, "decisions")] == ["ok"]
+        assert session.store.pending_decisions() == [], "the store is still open for the caller"
