@@ -118,7 +118,7 @@ def test_other_layouts_are_kept(invoke: Invoke, tmp_path: Path) -> None:
 
 
 def test_compact_and_empty_files(invoke: Invoke, tmp_path: Path) -> None:
-    for text in ('{"a":1}', "{}", '{\n}\n'):
+    for text in ('{"a":1}', "{}", '{\n}\n', '{\n  "sync": null\n}'):
         root = tmp_path / f"p{len(text)}"
         (root / ".specweave").mkdir(parents=True)
         config_of(root).write_text(text)

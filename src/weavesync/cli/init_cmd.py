@@ -164,7 +164,9 @@ def with_block(text: str, block: dict[str, Any], fmt: JsonFormat) -> str:
     members = {key: (begin, end) for key, begin, end in _members(text, top)[0]}
     if "sync" not in members:
         return _add_member(text, top, "sync", {BLOCK_KEY: block}, fmt, 1)
-    begin, _end = members["sync"]
+    begin, end = members["sync"]
+    if text[begin] != "{":  # "sync": null (the only non-object value `_read` lets through)
+        return text[:begin] + _render({BLOCK_KEY: block}, fmt, 1) + text[end:]
     inner = {key: (b, e) for key, b, e in _members(text, begin)[0]}
     if BLOCK_KEY not in inner:
         return _add_member(text, begin, BLOCK_KEY, block, fmt, 2)
@@ -176,8 +178,9 @@ def updated_bytes(data: bytes, block: dict[str, Any]) -> bytes:
     """The file's new bytes with the block in place, differing from `data` only where the block goes."""
     raw, fmt = jsonfile.loads(data)
     expected = json.loads(json.dumps(raw))
-    sync = expected.setdefault("sync", {})
-    sync[BLOCK_KEY] = block
+    if not isinstance(expected.get("sync"), dict):
+        expected["sync"] = {}
+    expected["sync"][BLOCK_KEY] = block
     text = data.decode("utf-8")
     body = text[1:] if fmt.bom else text
     body = body.replace("\r\n", "\n") if fmt.newline == "\r\n" else body
