@@ -11,6 +11,7 @@ import click
 from weavesync import __version__
 from weavesync.cli.config_cmd import config
 from weavesync.cli.context import common_options, json_option
+from weavesync.cli.demo_cmd import demo
 from weavesync.cli.doctor_cmd import doctor
 from weavesync.cli.failures import CliGroup
 from weavesync.cli.init_cmd import init
@@ -32,7 +33,7 @@ def cli() -> None:
     """
 
 
-for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init):
+for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init, demo):
     cli.add_command(command)
 
 
