@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from weavesync.config import default_mappings
-from weavesync.executor import Answer, reconcile, resolve_pending
+from weavesync.executor import Answer, drain, reconcile, resolve_pending
 from weavesync.model import RemoteItem, Status, Tracker
 from weavesync.specweave import set_status
 
@@ -252,3 +252,15 @@ def test_two_clones_sync_the_same_items_without_fighting(world: World, tracker: 
     finally:
         other.close()
     assert expresses(world, tracker, item, Status.COMPLETED)
+
+
+def test_AC_US4_02_custom_answer_brings_the_item_along(world: World, tracker: Tracker) -> None:
+    item = linked(world, tracker)
+    world.alice_sets(tracker, item, Status.COMPLETED)
+    with world.session() as session:
+        decision = reconcile(session, session.policy(interactive=False)).pending[0]
+        resolve_pending(session, decision, Answer("custom", Status.PAUSED))
+        assert session.increment(INC).status is Status.PAUSED
+        assert [w.outcome for w in drain(session)] == ["ok"]
+        assert not reconcile(session, session.policy(interactive=False)).writes
+    assert expresses(world, tracker, item, Status.PAUSED)

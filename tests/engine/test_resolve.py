@@ -61,7 +61,11 @@ def test_custom_applies_reachable_status_and_moves_base() -> None:
     apply, moved = actions
     assert isinstance(apply, ApplyLocal) and apply.status is S.READY_FOR_REVIEW
     assert isinstance(moved, MoveBase) and moved.new_base == Base(
-        S.READY_FOR_REVIEW, ext(Tracker.GITHUB, S.COMPLETED), "5", LATER)
+        S.ACTIVE, ext(Tracker.GITHUB, S.COMPLETED), "5", LATER)
+    # The item is not asked about again, and the next pass brings it to the chosen status.
+    follow = run(view(Tracker.GITHUB, S.READY_FOR_REVIEW, remote(Tracker.GITHUB, ext(Tracker.GITHUB, S.COMPLETED),
+                                                                 "5"), moved.new_base))
+    assert [type(a) for a in follow] == [Push]
 
 
 def test_custom_path_is_named_in_reason() -> None:

@@ -362,8 +362,10 @@ def _resolve_custom(ask: Ask, custom: Status | None, current_local: Status, now:
     if custom != current_local:
         actions.append(ApplyLocal(status=custom, then_push_others=True, reason=reason))
     if ask.kind != "confirm":
-        # The item's state has been seen and answered: it is not asked about again.
-        actions.append(MoveBase(new_base=Base(local=custom, external=ask.external, version=ask.remote_version,
+        # The item's state has been seen and answered: it is not asked about again. The base keeps the local
+        # status it had, so the next pass sees a local change to `custom` and brings this item there too (a
+        # person who says "paused" for a closed issue means the issue should say paused, not stay closed).
+        actions.append(MoveBase(new_base=Base(local=ask.local, external=ask.external, version=ask.remote_version,
                                               synced_at=now), reason=reason))
     return actions
 

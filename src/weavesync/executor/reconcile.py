@@ -223,9 +223,10 @@ def finish_decision(session: SyncSession, inc: Increment, decision: Decision, as
     _local_effects(session, inc, ask.link, actions, None, trigger, bases, local_changes)
 
 
-def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *, trigger: str = "cli"
-                    ) -> Increment | None:
-    """Finish a stored decision (`weavesync resolve`), then its pushes go through the outbox."""
+def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *, trigger: str = "cli",
+                    policy: Policy | None = None) -> Increment | None:
+    """Finish a stored decision (`weavesync resolve`). The increment is then decided again (nothing written yet),
+    so a status the person chose reaches its links through the outbox; `drain` carries the writes out."""
     ask = ask_from_json(decision.payload)
     inc = session.increment(decision.increment)
     actions = resolve_choice(ask, answer.choice, answer.custom, inc.status, now=session.now())
@@ -236,6 +237,8 @@ def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *,
     changed = _commit_local(session, inc, bases, local_changes, report)
     if report.problems:
         raise WeavesyncError(report.problems[0])
+    if changed is not None:
+        reconcile(session, policy or session.policy(interactive=False), [inc.id], trigger=trigger, execute=False)
     return changed
 
 
