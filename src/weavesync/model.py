@@ -138,6 +138,9 @@ class RemoteItem:
     url: str | None = None
     item_type: str | None = None
     project: str | None = None
+    created: bool | None = None
+    """Set by `TrackerAdapter.create` only: True when this call made the item, False when the marker search
+    found one made earlier (a retry after a lost response); None when the adapter does not say."""
 
 
 @dataclass(frozen=True)

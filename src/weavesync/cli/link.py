@@ -4,20 +4,27 @@ Links are written in SpecWeave 1.0.x's ``externalLinks`` shape by `weavesync.spe
 other key of metadata.json as it was. Linking an item that is already linked (in any shape SpecWeave has used)
 changes nothing and says so; unlinking an item that is not linked is an error, since it usually means a typo in
 the TARGET. The TARGET is checked before any file is read, so a malformed one is always a usage error (exit 2).
+
+With ``--create`` (issue 5) the TARGET names a place instead of an item (``github:OWNER/REPO``, ``jira:KEY``,
+``ado:ORG/PROJECT``, or a bare tracker name for the configured place): the item is created first, in the state
+the increment's status maps to, then linked. The adapter searches for the increment's marker before creating, so
+rerunning after a lost response links the item the first attempt made instead of making a second one.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import click
 
-from weavesync.cli import render
+from weavesync.cli import remote, render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.report import link_defaults, link_row
 from weavesync.cli.targets import parse_target
+from weavesync.config import load_config
 from weavesync.errors import UsageError, WeavesyncError
-from weavesync.model import Link, LinkRole
+from weavesync.model import Link, LinkRole, RemoteItem, Tracker
 from weavesync.specweave import Increment, add_link, find_project, remove_link
 
 _STORY = re.compile(r"^US-?(\d+)$", re.IGNORECASE)
@@ -51,15 +58,80 @@ def _report(state: AppState, inc: Increment, link: Link, action: str, message: s
         render.say(state, message)
 
 
+def _increment_link(inc: Increment, tracker: Tracker) -> Link | None:
+    return next((found for found in inc.links if found.tracker is tracker and found.role is LinkRole.INCREMENT),
+                None)
+
+
+def _created_json(inc: Increment, tracker: Tracker, item: str, url: str | None, created: bool | None,
+                  made: RemoteItem | None) -> dict[str, object]:
+    out: dict[str, object] = {"increment": inc.id, "tracker": tracker.value, "item": item, "url": url,
+                              "created": created}
+    if made is not None:
+        out["state"] = made.state.to_json()
+    return out
+
+
+def _create_and_link(state: AppState, increment: str, target: str, item_type: str | None) -> None:
+    """``link --create``: nothing is created when the increment already has an increment link on that tracker
+    (SpecWeave keeps one per tracker), so a finished rerun is a no-op and a conflicting one fails before any
+    tracker call."""
+    tracker, place = remote.parse_place(target)
+    inc = _load(state, increment)
+    existing = _increment_link(inc, tracker)
+    if existing is not None:
+        where = remote.item_place(tracker, existing.item)
+        if place is not None and not remote.same_place(tracker, place, where):
+            raise UsageError(f"{inc.id} already has an increment link on {tracker.value}: {existing.item}",
+                             hint=f"unlink it first: weavesync unlink {inc.id} {tracker.value}:{existing.item}")
+        if state.json:
+            render.print_json(_created_json(inc, tracker, existing.item, existing.url, False, None))
+        else:
+            render.say(state, f"{inc.id} is already linked to {_describe(existing)}; nothing created")
+        return
+    env = dict(os.environ)
+    config = load_config(find_project(state.project).config_path, env=env)
+    adapter = remote.connect(remote.connection_at(config, tracker, place, env))
+    try:
+        made = remote.create_for(inc, adapter, config, item_type=item_type)
+    finally:
+        adapter.close()
+    updated = add_link(inc, Link(tracker, made.link_item, LinkRole.INCREMENT, url=made.url))
+    if state.json:
+        render.print_json(_created_json(updated, tracker, made.link_item, made.url, made.created, made))
+        return
+    verb = {True: "created", False: "found (made by an earlier attempt)", None: "created or found"}[made.created]
+    render.say(state, f"{verb} {tracker.value} {made.link_item} in state {made.state.state}")
+    render.say(state, f"linked {updated.id} to {tracker.value} {made.link_item} (increment link)")
+    if made.url:
+        render.say(state, made.url)
+
+
 @click.command("link")
 @click.argument("increment")
 @click.argument("target")
 @click.option("--story", default=None, metavar="US-NNN",
               help="Link TARGET as the item of one user story instead of the whole increment.")
+@click.option("--create", is_flag=True, default=False,
+              help="Create the item first (TARGET is then github[:OWNER/REPO], jira[:KEY] or ado[:ORG/PROJECT]).")
+@click.option("--type", "item_type", default=None, metavar="NAME",
+              help="With --create: the item type (default: Jira Epic when the project has it, ADO Feature).")
 @common_options
 @json_option
-def link(increment: str, target: str, story: str | None) -> None:
-    """Link INCREMENT to TARGET: github:OWNER/REPO#N, jira:KEY-N or ado:ORG/PROJECT#ID."""
+def link(increment: str, target: str, story: str | None, create: bool, item_type: str | None) -> None:
+    """Link INCREMENT to TARGET: github:OWNER/REPO#N, jira:KEY-N or ado:ORG/PROJECT#ID.
+
+    With --create, make the item first, in the state the increment's status maps to; TARGET then names where:
+    github:OWNER/REPO, jira:KEY, ado:ORG/PROJECT, or just github, jira or ado for the configured place.
+    """
+    if create:
+        if story is not None:
+            raise UsageError("--create makes the item that stands for the whole increment; --story is not supported "
+                             "with it", hint="create the story's item by hand, then link it with --story")
+        _create_and_link(current_state(), increment, target, item_type)
+        return
+    if item_type is not None:
+        raise UsageError("--type only applies with --create")
     tracker, item = parse_target(target)
     story_id = _story_id(story)
     state = current_state()

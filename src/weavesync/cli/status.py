@@ -1,11 +1,15 @@
 """`weavesync status`: every increment, its status and its links; every unreadable file as a problem.
 
 A broken increment never hides the others: it is one ``error:`` line on stderr naming the file and the field,
-the rest are still listed, and the exit code is 1. Issue 5 adds ``--remote`` by passing a `RemoteLookup` to
-`build_report`; the renderers already show `LinkRow.remote` when it is set.
+the rest are still listed, and the exit code is 1. ``--remote`` (issue 5) passes a `remote.LiveStatus` to
+`build_report`, which reads every link's live state in one batch per tracker; a tracker that cannot be read is
+one ``error:`` line naming its links, the other trackers are still shown, and the exit code is 1.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Mapping
 
 import click
 from rich.table import Table
@@ -14,6 +18,7 @@ from rich.text import Text
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.remote import LiveStatus, TrackerProblem
 from weavesync.cli.report import IncrementRow, LinkRow, StatusReport, build_report, by_tracker
 from weavesync.specweave import find_project
 
@@ -28,12 +33,29 @@ def _status_cell(row: IncrementRow) -> str:
     return row.status
 
 
+def remote_text(remote: Mapping[str, object]) -> str:
+    """``closed (completed), in sync`` / ``In Progress [in-progress], out of sync`` / ``gone`` / ``not read``."""
+    if remote.get("error"):
+        return "not read"
+    if remote.get("gone"):
+        return "gone"
+    text = str(remote.get("state"))
+    if remote.get("reason"):
+        text += f" ({remote['reason']})"
+    markers = remote.get("markers")
+    if isinstance(markers, list) and markers:
+        text += f" [{', '.join(str(m) for m in markers)}]"
+    verdict = remote.get("inSync")
+    if verdict is not None:
+        text += ", in sync" if verdict else ", out of sync"
+    return text
+
+
 def _link_text(link: LinkRow) -> str:
     role = f"user-story {link.story}" if link.story else link.role
     text = f"{link.item} ({role})"
     if link.remote is not None:
-        state = link.remote.get("state")
-        text += f" [remote: {state}]" if state is not None else ""
+        text += f" [remote: {remote_text(link.remote)}]"
     return text
 
 
@@ -59,7 +81,7 @@ def _table(report: StatusReport) -> Table:
     return table
 
 
-def render_text(state: AppState, report: StatusReport) -> None:
+def render_text(state: AppState, report: StatusReport, remote_problems: tuple[TrackerProblem, ...] = ()) -> None:
     if report.increments:
         render.console().print(_table(report))
     else:
@@ -69,25 +91,37 @@ def render_text(state: AppState, report: StatusReport) -> None:
             render.warn(state, f"{row.id}: {warning}")
     for problem in report.problems:
         click.echo(f"error: {' '.join(problem.line().split())}", err=True)
-    if report.problems and not state.quiet:
-        click.echo(f"{len(report.increments)} increment(s) listed, {len(report.problems)} problem(s)", err=True)
+    for tracker_problem in remote_problems:
+        click.echo(f"error: {tracker_problem.line()}", err=True)
+        if tracker_problem.hint:
+            click.echo(f"hint: {' '.join(tracker_problem.hint.split())}", err=True)
+    count = len(report.problems) + len(remote_problems)
+    if count and not state.quiet:
+        click.echo(f"{len(report.increments)} increment(s) listed, {count} problem(s)", err=True)
 
 
 @click.command("status")
+@click.option("--remote", is_flag=True, default=False,
+              help="Also read every link's live state from its tracker (one batch per tracker).")
 @common_options
 @json_option
 @click.pass_context
-def status(ctx: click.Context) -> None:
+def status(ctx: click.Context, remote: bool) -> None:
     """Show every increment with its status and its links per tracker.
 
-    Exit code 1 when a file could not be read (each is named on its own line); the other increments are still
-    listed.
+    Exit code 1 when a file could not be read (each is named on its own line), or with --remote when a tracker
+    could not be read; everything else is still listed.
     """
     state = current_state()
     project = find_project(state.project)
-    report = build_report(project)
+    live = LiveStatus(project, dict(os.environ)) if remote else None
+    report = build_report(project, live) if live is not None else build_report(project)
+    remote_problems = tuple(live.problems) if live is not None else ()
     if state.json:
-        render.print_json(report.to_json())
+        data = report.to_json()
+        if live is not None:
+            data["remoteProblems"] = [problem.to_json() for problem in remote_problems]
+        render.print_json(data)
     else:
-        render_text(state, report)
-    ctx.exit(exitcodes.ERROR if report.problems else exitcodes.OK)
+        render_text(state, report, remote_problems)
+    ctx.exit(exitcodes.ERROR if report.problems or remote_problems else exitcodes.OK)
