@@ -1,0 +1,93 @@
+"""`weavesync demo` as a new user runs it without a terminal: in-process (CliRunner) and as a child process.
+
+Each run starts and stops its own sandbox; afterwards its ports must refuse connections and no sandbox thread
+may be left.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from weavesync.cli.main import cli
+from weavesync.demo import NO_TERMINAL
+
+from .conftest import log_records, refuses, run_child, sandbox_urls, statuses
+
+KEY_LINES = (
+    "Step 1: An increment is completed in SpecWeave; its three items follow",
+    "GitHub acme/shop#",
+    "transition In Review → Done, resolution Done",
+    "Step 2: A person reopens and closes items",
+    NO_TERMINAL,
+    "Step 3: A tracker fails with 503 and 429",
+    "the close landed once",
+    "Step 4: Both sides change at once: `last-write-wins` decides",
+    "conflict resolved by last-write-wins",
+    "Step 5: The sync log",
+    "Where everything stands",
+)
+FINAL = {"0001-guest-checkout": "active", "0002-wishlist": "completed", "0003-search": "completed",
+         "0004-payments": "paused"}
+
+
+def sandbox_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "weavesync-sandbox"]
+
+
+def test_in_process_without_a_terminal() -> None:
+    before = set(threading.enumerate())
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    for line in KEY_LINES:
+        assert line in result.output, line
+    assert result.output.count(NO_TERMINAL) == 2
+    assert "Demo finished in " in result.output and "the temporary project is removed" in result.output
+    urls = sandbox_urls(result.output)
+    assert len(urls) == 3
+    assert all(refuses(url) for url in urls), "the sandbox ports are closed"
+    assert not sandbox_threads()
+    assert not [t for t in set(threading.enumerate()) - before if not t.daemon], "no thread left behind"
+    project = result.output.split("project: ", 1)[1].split(" (", 1)[0]
+    assert not Path(project).exists(), "the temporary project is removed"
+
+
+def test_json_with_dir_keeps_the_project(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    summary = data["summary"]
+    assert summary["root"] == str(root) and summary["kept"] is True and summary["interactive"] is False
+    assert summary["statuses"] == FINAL == statuses(root)
+    assert summary["retry"]["successful_writes"] == 1 and summary["retry"]["refused"] == {"503": 2, "429": 1}
+    assert summary["conflict"]["strategy"] == "last-write-wins"
+    assert summary["log_records"] == len(log_records(root))
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds.count("heading") == 6 and "table" in kinds
+    assert all(refuses(url) for url in summary["urls"].values())
+
+
+def test_dir_that_already_holds_a_project_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".specweave").mkdir()
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "already holds a .specweave folder" in result.output
+    assert list((tmp_path / ".specweave").iterdir()) == [], "nothing written into a real project"
+
+
+def test_child_process_without_a_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    done = run_child("demo", "--dir", str(root))
+    assert done.returncode == 0, done.stderr
+    for line in KEY_LINES:
+        assert line in done.stdout, line
+    assert done.stderr == "", "nothing on stderr (no stray retry warnings or server logs)"
+    assert f"the project is kept in {root}" in done.stdout
+    assert statuses(root) == FINAL
+    outcomes = [r["outcome"] for r in log_records(root)]
+    assert outcomes.count("retrying") == 3 and "pending" not in outcomes
+    assert all(refuses(url) for url in sandbox_urls(done.stdout))
