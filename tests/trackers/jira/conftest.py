@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from jira_adapter_helpers import connection
 
-from weavesync.model import Connection, Secret, Tracker
 from weavesync.sandbox import Sandbox
-from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON
+from weavesync.sandbox.server import ACCOUNTS, PERSON
 from weavesync.trackers.jira import KIND, JiraAdapter
 
 
@@ -22,12 +22,6 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture(scope="session")
 def url(sandbox: Sandbox) -> str:
     return sandbox.urls["jira"]
-
-
-def connection(url: str, login: str = BOT, token: str | None = None) -> Connection:
-    account = ACCOUNTS["jira"][login]
-    return Connection(tracker=Tracker.JIRA, base_url=url, place={"domain": "acme", "projectKey": "CORE"},
-                      user=account.email, token=Secret(token if token is not None else account.secret))
 
 
 @pytest.fixture()

@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 
+from weavesync.model import Connection, Secret, Tracker
+from weavesync.sandbox import ACCOUNTS, BOT
+
 
 def adf(text: str) -> dict[str, Any]:
     return {"type": "doc", "version": 1,
@@ -33,3 +36,9 @@ def reset_counts(url: str) -> None:
 
 def counts(url: str) -> dict[str, int]:
     return dict(httpx.get(f"{url}/_sandbox/stats").json()["requests"])
+
+
+def connection(url: str, login: str = BOT, token: str | None = None) -> Connection:
+    account = ACCOUNTS["jira"][login]
+    return Connection(tracker=Tracker.JIRA, base_url=url, place={"domain": "acme", "projectKey": "CORE"},
+                      user=account.email, token=Secret(token if token is not None else account.secret))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import connection
-from jira_adapter_helpers import counts, move, new_issue, reset_counts
+from jira_adapter_helpers import connection, counts, move, new_issue, reset_counts
 
 from weavesync.errors import AuthFailed, Rejected, Retryable
 from weavesync.model import Target

@@ -17,7 +17,7 @@ from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowSta
 from weavesync.trackers.jira import adf, transitions
 from weavesync.trackers.jira.client import JiraClient
 from weavesync.trackers.jira.cursor import FIRST_READ, Cursor, advance, jql_since
-from weavesync.trackers.jira.issues import READ_FIELDS, parse_jira_time, remote_item
+from weavesync.trackers.jira.issues import READ_EXPAND, READ_FIELDS, parse_jira_time, remote_item
 from weavesync.trackers.jira.transitions import Graph, goal_ids, next_step, status_from_json
 
 KEYS_PER_QUERY = 500
@@ -53,7 +53,7 @@ class JiraAdapter:
         """Jira refuses a whole ``key in`` query when one key does not exist; halve until the gone ones are
         isolated (k missing keys cost about k*log(n) extra calls, and only on that path)."""
         try:
-            for issue in self.client.search(f"key in ({', '.join(keys)})", READ_FIELDS):
+            for issue in self.client.search(f"key in ({', '.join(keys)})", READ_FIELDS, expand=READ_EXPAND):
                 item = remote_item(issue, managed, self.client.base_url)
                 if item.link_item in found:
                     found[item.link_item] = item
@@ -65,7 +65,8 @@ class JiraAdapter:
                 self._read_chunk(keys[middle:], managed, found)
                 return
         try:
-            found[keys[0]] = remote_item(self.client.issue(keys[0], READ_FIELDS), managed, self.client.base_url)
+            found[keys[0]] = remote_item(self.client.issue(keys[0], READ_FIELDS, READ_EXPAND), managed,
+                                         self.client.base_url)
         except ItemGone:
             found[keys[0]] = None
 
@@ -74,7 +75,7 @@ class JiraAdapter:
         since = FIRST_READ if previous.at is None else _quote(jql_since(previous.at, self.zone()))
         jql = f"project = {_quote(self.project)} AND updated >= {since} ORDER BY updated ASC, key ASC"
         items: dict[tuple[str, str], RemoteItem] = {}
-        for issue in self.client.search(jql, READ_FIELDS):
+        for issue in self.client.search(jql, READ_FIELDS, expand=READ_EXPAND):
             item = remote_item(issue, managed, self.client.base_url)
             if previous.seen.get(item.link_item) == item.version:
                 continue
@@ -94,7 +95,7 @@ class JiraAdapter:
         return self._zone
 
     def _read(self, key: str, managed: frozenset[str]) -> RemoteItem:
-        return remote_item(self.client.issue(key, READ_FIELDS), managed, self.client.base_url)
+        return remote_item(self.client.issue(key, READ_FIELDS, READ_EXPAND), managed, self.client.base_url)
 
     # -- writes ---------------------------------------------------------------------------------------------
     def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None

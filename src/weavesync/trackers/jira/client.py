@@ -41,11 +41,14 @@ class JiraClient:
             params["expand"] = expand
         return dict(self.http.get(f"{API}/issue/{key}", params=params, item=key).json())
 
-    def search(self, jql: str, fields: Sequence[str], *, page_size: int = PAGE) -> Iterator[dict[str, Any]]:
+    def search(self, jql: str, fields: Sequence[str], *, page_size: int = PAGE, expand: str | None = None
+               ) -> Iterator[dict[str, Any]]:
         """Every issue matching `jql`, following nextPageToken (the enhanced search has no offsets)."""
         token: str | None = None
         while True:
             body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
+            if expand:
+                body["expand"] = expand
             if token:
                 body["nextPageToken"] = token
             page = self.http.post(f"{API}/search/jql", json=body).json()

@@ -15,6 +15,9 @@ from weavesync.model import ExternalState, RemoteItem, Tracker, format_utc
 
 READ_FIELDS = ("status", "updated", "labels", "resolution", "issuetype", "project", "summary",
                "statuscategorychangedate")
+READ_EXPAND = "changelog"
+"""The changelog says who moved the status and when: a prompt shows the person, and last-write-wins compares the
+status change itself (``statuscategorychangedate`` only moves when the *category* changes)."""
 
 
 def parse_jira_time(text: str | None) -> datetime | None:
@@ -42,16 +45,33 @@ def external_state(fields: Mapping[str, Any], managed: frozenset[str]) -> Extern
                          state_id=str(status["id"]) if status.get("id") is not None else None, markers=labels)
 
 
+def last_status_change(issue: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
+    """Who made the newest status change in the issue's changelog, and when (None, None when not expanded)."""
+    histories = (issue.get("changelog") or {}).get("histories") or []
+    newest: tuple[datetime, str | None] | None = None
+    for history in histories:
+        if not any(item.get("field") == "status" for item in history.get("items") or []):
+            continue
+        when = parse_jira_time(history.get("created"))
+        if when is None or (newest is not None and when <= newest[0]):
+            continue
+        author = history.get("author") or {}
+        newest = (when, author.get("displayName") or author.get("emailAddress") or author.get("accountId"))
+    return (newest[1], newest[0]) if newest else (None, None)
+
+
 def remote_item(issue: Mapping[str, Any], managed: frozenset[str], base_url: str) -> RemoteItem:
     fields = issue.get("fields") or {}
     key = str(issue["key"])
+    changed_by, changed_at = last_status_change(issue)
     return RemoteItem(
         link_item=key,
         tracker=Tracker.JIRA,
         state=external_state(fields, managed),
         version=version_of(fields.get("updated")),
         updated_at=parse_jira_time(fields.get("updated")),
-        status_changed_at=parse_jira_time(fields.get("statuscategorychangedate")),
+        status_changed_at=changed_at or parse_jira_time(fields.get("statuscategorychangedate")),
+        changed_by=changed_by,
         title=fields.get("summary"),
         url=f"{base_url}/browse/{key}",
         item_type=(fields.get("issuetype") or {}).get("name"),
