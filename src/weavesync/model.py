@@ -26,11 +26,22 @@ class Status(enum.StrEnum):
 
 
 class Tracker(enum.StrEnum):
-    """The trackers weavesync knows. Item refs are canonical strings per tracker (see `Link.item`)."""
+    """The trackers weavesync knows. Item refs are canonical strings per tracker (see `Link.item`).
+
+    With `trackers.registry`, this enum is the one place that names every tracker.
+    """
 
     GITHUB = "github"
     JIRA = "jira"
     ADO = "ado"
+
+    @property
+    def display_name(self) -> str:
+        """How people call the tracker in messages ("GitHub", "Azure DevOps")."""
+        return _DISPLAY_NAMES.get(self.value, self.value)
+
+
+_DISPLAY_NAMES = {"github": "GitHub", "jira": "Jira", "ado": "Azure DevOps"}
 
 
 class LinkRole(enum.StrEnum):

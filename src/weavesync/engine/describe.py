@@ -11,12 +11,11 @@ from datetime import datetime
 
 from weavesync.model import ExternalState, Link, Status, Target, Tracker, format_utc
 
-TRACKER_NAMES: dict[Tracker, str] = {Tracker.GITHUB: "GitHub", Tracker.JIRA: "Jira", Tracker.ADO: "Azure DevOps"}
 _FINISHED_CATEGORIES = frozenset({"done", "completed", "removed"})
 
 
 def tracker_name(tracker: Tracker) -> str:
-    return TRACKER_NAMES.get(tracker, str(tracker))
+    return tracker.display_name
 
 
 def item_ref(link: Link) -> str:
