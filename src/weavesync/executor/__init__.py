@@ -13,8 +13,10 @@ from weavesync.executor.reconcile import (
     reconcile,
     resolve_pending,
 )
+from weavesync.executor.inbound import poll_trackers, process_deliveries
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
+from weavesync.executor.watch import watch
 
 __all__ = [
     "Answer",
@@ -25,6 +27,9 @@ __all__ = [
     "WriteOutcome",
     "drain",
     "plan",
+    "poll_trackers",
+    "process_deliveries",
     "reconcile",
     "resolve_pending",
+    "watch",
 ]
