@@ -91,3 +91,15 @@ def test_child_process_without_a_terminal(tmp_path: Path) -> None:
     outcomes = [r["outcome"] for r in log_records(root)]
     assert outcomes.count("retrying") == 3 and "pending" not in outcomes
     assert all(refuses(url) for url in sandbox_urls(done.stdout))
+
+
+def test_interactive_without_answers_leaves_the_decisions_pending(tmp_path: Path) -> None:
+    """`--interactive` with nobody typing (end of input): nothing is decided for the person, and the demo still
+    finishes."""
+    root = tmp_path / "shop"
+    result = CliRunner().invoke(cli, ["demo", "--interactive", "--dir", str(root)], input="")
+    assert result.exit_code == 0, result.output
+    assert NO_TERMINAL not in result.output
+    assert result.output.count("no answer: the decision stays pending") == 2
+    assert result.output.count("pending: ") == 2
+    assert statuses(root)["0001-guest-checkout"] == "completed" and statuses(root)["0002-wishlist"] == "active"
