@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from weavesync import exitcodes
-from weavesync.config import default_mappings
+from weavesync.cli import remote
+from weavesync.config import SyncConfig, default_mappings
+from weavesync.errors import ConfigError
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import Sandbox
 
@@ -248,3 +250,45 @@ def test_usage_errors(remote_project: RemoteProject, args: tuple[str, ...], why:
     assert result.exit_code == exitcodes.USAGE
     assert why in result.stderr.splitlines()[0]
     assert _links(remote_project, inc) == {}
+
+
+# ---- places and connections, without a network -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "tracker", "place"), [
+    ("github", Tracker.GITHUB, None),
+    ("GitHub:", Tracker.GITHUB, None),
+    ("github:acme/shop.web", Tracker.GITHUB, {"owner": "acme", "repo": "shop.web"}),
+    ("jira:core", Tracker.JIRA, {"projectKey": "CORE"}),
+    ("azure-devops:acme/Online Shop", Tracker.ADO, {"organization": "acme", "project": "Online Shop"}),
+])
+def test_parse_place(text: str, tracker: Tracker, place: dict[str, str] | None) -> None:
+    assert remote.parse_place(text) == (tracker, place)
+
+
+def _config(**places: dict[str, str]) -> SyncConfig:
+    return SyncConfig(trackers={Tracker(name): place for name, place in places.items()})
+
+
+ENV = {"AZURE_DEVOPS_PAT": "pat", "AZURE_DEVOPS_ORG_URL": "https://dev.azure.com/acme", "JIRA_API_TOKEN": "t",
+       "JIRA_EMAIL": "bot@acme.example", "GITHUB_TOKEN": "g"}
+
+
+def test_connection_at_another_ado_organization_moves_the_org_url() -> None:
+    config = _config(ado={"organization": "acme", "project": "Shop"})
+    same = remote.connection_at(config, Tracker.ADO, {"organization": "ACME", "project": "Web"}, ENV)
+    other = remote.connection_at(config, Tracker.ADO, {"organization": "globex", "project": "Web"}, ENV)
+    assert (same.base_url, dict(same.place)) == ("https://dev.azure.com/acme", {"organization": "ACME",
+                                                                                "project": "Web"})
+    assert (other.base_url, dict(other.place)) == ("https://dev.azure.com/globex", {"organization": "globex",
+                                                                                    "project": "Web"})
+
+
+def test_connection_at_keeps_the_configured_jira_site_and_names_a_missing_one() -> None:
+    env = {k: v for k, v in ENV.items() if k != "JIRA_BASE_URL"}
+    found = remote.connection_at(_config(jira={"domain": "acme.atlassian.net", "projectKey": "CORE"}),
+                                 Tracker.JIRA, {"projectKey": "WEB"}, env)
+    assert (found.base_url, found.place["projectKey"]) == ("https://acme.atlassian.net", "WEB")
+    with pytest.raises(ConfigError) as missing:
+        remote.connection_at(_config(), Tracker.JIRA, {"projectKey": "WEB"}, env)
+    assert missing.value.path == "$.sync.statusSync.jira.domain"

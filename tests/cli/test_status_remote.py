@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from weavesync import exitcodes
+from weavesync.cli.remote import TrackerProblem
 from weavesync.config import default_mappings
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import Sandbox
@@ -179,3 +180,12 @@ def test_without_remote_no_tracker_is_called(remote_project: RemoteProject, sand
     assert result.exit_code == exitcodes.OK
     assert "[remote:" not in result.stdout and '"remote"' not in result.stdout
     assert all(stats(sandbox, tracker) == {} for tracker in TRACKERS)
+
+
+def test_problem_line_names_at_most_five_items_and_never_repeats_the_tracker() -> None:
+    items = tuple(f"CORE-{n}" for n in range(1, 8))
+    adapter_worded = TrackerProblem("jira", "jira POST /rest/api/3/search/jql failed with 401:\n  denied", None, items)
+    config_worded = TrackerProblem("github", "no credentials: GITHUB_TOKEN is not set", "export it", items[:1])
+    assert adapter_worded.line() == ("jira POST /rest/api/3/search/jql failed with 401: denied "
+                                     "(not read: CORE-1, CORE-2, CORE-3, CORE-4, CORE-5 and 2 more)")
+    assert config_worded.line() == "github: no credentials: GITHUB_TOKEN is not set (not read: CORE-1)"
