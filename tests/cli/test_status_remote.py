@@ -21,6 +21,7 @@ from .remote_world import (
     remote_project,
     reset_stats,
     sandbox,
+    script_fault,
     stats,
     unique_increment,
     write_config,
@@ -145,6 +146,28 @@ def test_a_bad_token_is_one_problem_line_while_the_others_still_show(
     assert remote[("ado", items[Tracker.ADO])]["state"] == "Active"
     [problem] = data["remoteProblems"]
     assert problem["tracker"] == "github" and sorted(problem["items"]) == sorted([items[Tracker.GITHUB], second])
+
+
+def test_an_unavailable_tracker_is_reported_and_the_others_still_show(
+    remote_project: RemoteProject, sandbox: Sandbox
+) -> None:
+    inc = unique_increment()
+    write_increment(remote_project.root, inc)
+    items = {tracker: remote_project.make_item(tracker) for tracker in TRACKERS}
+    for tracker, item in items.items():
+        _link(remote_project, inc, tracker, item)
+    script_fault(sandbox, Tracker.ADO, kind="reset", method="POST", path=r"/_apis/wit/workitemsbatch$")
+
+    result = remote_project.run("status", "--remote", "--json")
+
+    assert result.exit_code == exitcodes.ERROR
+    data = json.loads(result.stdout)
+    [problem] = data["remoteProblems"]
+    assert problem["tracker"] == "ado" and problem["items"] == [items[Tracker.ADO]]
+    remote = _remote_by_item(data)
+    assert remote[("ado", items[Tracker.ADO])]["error"]
+    assert remote[("github", items[Tracker.GITHUB])]["inSync"] is True
+    assert remote[("jira", items[Tracker.JIRA])]["inSync"] is True
 
 
 def test_an_unconfigured_tracker_is_a_problem_only_when_its_links_need_the_config(
