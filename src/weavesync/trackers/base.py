@@ -7,8 +7,9 @@ means a new folder under `trackers/` and one line in `trackers/registry.py`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -48,6 +49,59 @@ class Workflow:
     statuses: Sequence[WorkflowStatus]
     transitions: Mapping[str, Sequence[str]]
     """From status name to the status names reachable in one step (all-to-all where the tracker allows it)."""
+
+    def reachable(self, start: str, goals: Iterable[str]) -> bool | None:
+        """Whether known moves lead from status `start` to one of `goals` (names, compared without case).
+
+        None when the answer depends on moves not known yet: a status with no entry in `transitions` has not
+        shown its moves (Jira only shows them from an item's current status), so it may still lead there.
+        """
+        folded = {k.casefold(): [v.casefold() for v in vs] for k, vs in self.transitions.items()}
+        wanted = {g.casefold() for g in goals}
+        seen = {start.casefold()}
+        queue = deque(seen)
+        unexplored = False
+        while queue:
+            node = queue.popleft()
+            if node in wanted:
+                return True
+            if node not in folded:
+                unexplored = True
+                continue
+            for nxt in folded[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return None if unexplored else False
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """What one mapping target means for one item (or item type), as the adapter's own `write` would see it.
+
+    Answered by `TrackerAdapter.check_target` without writing anything, so `weavesync doctor` (and config checks)
+    can say before the first write whether a status can be expressed and reached, without knowing any tracker.
+    """
+
+    state: str | None
+    """The concrete state/status `write` would move to; None when the target cannot be expressed (see
+    `problem`) or names no state at all (a labels-only target)."""
+    reachable: bool | None = None
+    """Whether `write` can get there from the item's current state; None when it cannot tell yet (no item
+    given, or a tracker that shows moves only from statuses some item is in)."""
+    path: tuple[str, ...] = ()
+    """The states passed through, destination last, when known; empty when already there or not known."""
+    fallback: str | None = None
+    """Which fallback picked `state` when the target's own state/category is missing for this type, e.g.
+    "category done" or "Removed → first Completed state"; None when the target was found as named."""
+    missing_fields: tuple[str, ...] = ()
+    """Fields a transition on `path` requires that weavesync cannot fill; ``resolution`` when the screen does
+    not offer the resolution `write` would give (the `resolution` argument, else the target's reason)."""
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For a missing field, the values the tracker offers (when it lists them), so a fix can name them."""
+    problem: str | None = None
+    """One line explaining why `write` would fail for this target (cannot be expressed, no path, a screen it
+    cannot fill); None when it would succeed or the adapter cannot tell yet."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +166,18 @@ class TrackerAdapter(Protocol):
         """Statuses with categories and reachable transitions for an item (or the project's default type)."""
         ...
 
+    def check_target(self, target: Target, *, item: str | None = None, item_type: str | None = None,
+                     resolution: str | None = None) -> TargetCheck:
+        """What `write(item, target, resolution=resolution)` would do, without writing: the concrete state,
+        whether and how it is reached, which fallback applies, and what would make it fail.
+
+        With `item`, the answer is for that item from its current state; without, for `item_type` (or the
+        project's default type), with `reachable` None. Workflow reads are cached per (project, item type) and an
+        item is read at most once for checks, so checking every status costs no extra call per status. Raises
+        only `TrackerError`s for failed reads; a target the tracker cannot express is a `problem`, not an error.
+        """
+        ...
+
     def check_auth(self) -> AuthInfo:
         """A cheap call that tells whether the credentials work and, where visible, their scopes."""
         ...
@@ -154,6 +220,7 @@ __all__ = [
     "Link",
     "LinkRole",
     "Secret",
+    "TargetCheck",
     "TrackerAdapter",
     "TrackerKind",
     "WebhookEvent",

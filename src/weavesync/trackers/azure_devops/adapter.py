@@ -28,8 +28,8 @@ from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Targ
 from weavesync.trackers.azure_devops.client import BATCH_MAX, AdoClient
 from weavesync.trackers.azure_devops.cursor import Cursor
 from weavesync.trackers.azure_devops.refs import ItemRef, parse_ref
-from weavesync.trackers.azure_devops.states import canonical_category, resolve_state
-from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowStatus
+from weavesync.trackers.azure_devops.states import canonical_category, resolve, resolve_state
+from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 
 FIELDS = ("System.Id", "System.Rev", "System.WorkItemType", "System.TeamProject", "System.State", "System.Reason",
           "System.Tags", "System.Title", "System.ChangedDate", "System.ChangedBy",
@@ -57,6 +57,9 @@ class AdoAdapter:
         self.project = self.client.project
         self.default_type = connection.place.get("workItemType", DEFAULT_TYPE)
         self._states: dict[tuple[str, str], list[WorkflowStatus]] = {}
+        self._checked: dict[str, RemoteItem] = {}
+        """Items as `check_target` first read them (one read per item however many targets are checked);
+        dropped when this adapter writes the item."""
 
     def __repr__(self) -> str:
         return f"AdoAdapter(org={self.organization!r}, project={self.project!r})"
@@ -148,6 +151,7 @@ class AdoAdapter:
               ) -> Receipt:
         """`resolution` is Jira's; ADO defaults ``System.Reason`` per transition, so it is not used here."""
         ref = self._ref(item)
+        self._checked.pop(item, None)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             raw = self.client.batch([ref.id], FIELDS, project=ref.project)[0]
             if raw is None:
@@ -172,19 +176,26 @@ class AdoAdapter:
 
     def _ops(self, current: RemoteItem, tags: list[str], target: Target, managed: frozenset[str], item: str
              ) -> list[dict[str, Any]]:
-        item_type = current.item_type or self.default_type
-        states = self.type_states(item_type, current.project)
         ops: list[dict[str, Any]] = []
-        if not _state_satisfied(current.state, target, states):
-            wanted = resolve_state(target, states, item_type, item=item)
-            if wanted != current.state.state:
-                ops.append({"op": "add", "path": "/fields/System.State", "value": wanted})
+        wanted = self._state_move(current, target, item)
+        if wanted is not None:
+            ops.append({"op": "add", "path": "/fields/System.State", "value": wanted})
         if current.state.markers != target.markers:
             managed_folded = {m.casefold() for m in managed}
             kept = [t for t in tags if t.casefold() not in managed_folded]
             ops.append({"op": "replace", "path": "/fields/System.Tags",
                         "value": "; ".join(kept + sorted(target.markers))})
         return ops
+
+    def _state_move(self, current: RemoteItem, target: Target, item: str) -> str | None:
+        """The ``System.State`` to write for `target`, None when the current state already satisfies it; raises
+        `Rejected` when the item's type has no state for it. `write` and `check_target` both decide here."""
+        item_type = current.item_type or self.default_type
+        states = self.type_states(item_type, current.project)
+        if _state_satisfied(current.state, target, states):
+            return None
+        wanted = resolve_state(target, states, item_type, item=item)
+        return None if wanted == current.state.state else wanted
 
     def comment(self, item: str, body: str, op_id: str) -> bool:
         ref = self._ref(item)
@@ -233,6 +244,30 @@ class AdoAdapter:
         # Inherited processes allow a move between any two states of a type.
         return Workflow(item_type=wit, statuses=statuses,
                         transitions={n: [m for m in names if m != n] for n in names})
+
+    def check_target(self, target: Target, *, item: str | None = None, item_type: str | None = None,
+                     resolution: str | None = None) -> TargetCheck:
+        """The state `write` would set (same `resolve`/`_state_move` rules), with the fallback that picked it.
+
+        Inherited processes allow a move between any two states of a type, so a state that exists is reachable
+        in one step. The type's states are read once per (project, type); an item once per adapter."""
+        current = self._checked_item(item) if item is not None else None
+        project = current.project if current is not None and current.project else self.project
+        wit = (current.item_type if current is not None else None) or item_type or self.default_type
+        try:
+            resolved = resolve(target, self.type_states(wit, project), wit, item=item)
+        except Rejected as exc:
+            return TargetCheck(state=None, reachable=False, problem=exc.message)
+        if current is None or item is None:
+            return TargetCheck(state=resolved.name, fallback=resolved.fallback)
+        move = self._state_move(current, target, item)
+        return TargetCheck(state=move or current.state.state, reachable=True, path=(move,) if move else (),
+                           fallback=resolved.fallback)
+
+    def _checked_item(self, item: str) -> RemoteItem:
+        if item not in self._checked:
+            self._checked[item] = self._read_one(item, frozenset())
+        return self._checked[item]
 
     def check_auth(self) -> AuthInfo:
         """Raises `AuthFailed` for a bad or expired PAT (401); PAT scopes are not visible through the API."""

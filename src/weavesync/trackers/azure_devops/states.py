@@ -20,6 +20,7 @@ Rules, in order:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from weavesync.errors import Rejected
 from weavesync.model import Target
@@ -34,22 +35,40 @@ def canonical_category(name: str) -> str | None:
     return next((c for c in CATEGORIES if c.casefold() == folded), None)
 
 
+@dataclass(frozen=True)
+class ResolvedState:
+    """A target resolved on one type: the state name, and the rule that picked it when not the named one."""
+
+    name: str
+    fallback: str | None = None
+    """None when the target's named state (or, for a category-only target, its category) was found; else e.g.
+    "category Completed" (the named state is missing) or "Removed → first Completed state"."""
+
+
 def resolve_state(target: Target, states: Sequence[WorkflowStatus], item_type: str, *, item: str | None = None
                   ) -> str:
     """The state name to write for `target` on a type with `states`; raises `Rejected` when it has none."""
+    return resolve(target, states, item_type, item=item).name
+
+
+def resolve(target: Target, states: Sequence[WorkflowStatus], item_type: str, *, item: str | None = None
+            ) -> ResolvedState:
+    """`resolve_state` with the rule that decided it (rules 1-4 of the module docstring), for `check_target`."""
     if target.state is not None:
         folded = target.state.casefold()
         for status in states:
             if status.name.casefold() == folded:
-                return status.name
+                return ResolvedState(status.name)
     if target.category is not None:
         wanted = canonical_category(target.category) or target.category
         found = _pick(states, wanted, last=False)
+        rule = f"category {wanted}" if target.state is not None and found is not None else None
         if found is None and wanted in _FALLBACK:
             category, last = _FALLBACK[wanted]
             found = _pick(states, category, last=last)
+            rule = f"{wanted} → {'last' if last else 'first'} {category} state"
         if found is not None:
-            return found
+            return ResolvedState(found, rule)
     have = ", ".join(f"{s.name} ({s.category})" for s in states) or "none"
     wanted_text = target.state if target.category is None else (
         f"category {target.category}" if target.state is None else f"{target.state} / category {target.category}")

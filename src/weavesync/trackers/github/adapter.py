@@ -17,7 +17,7 @@ import httpx
 
 from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
-from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowStatus
+from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
 from weavesync.trackers.github.refs import (
     IssueRef,
@@ -192,13 +192,11 @@ class GitHubAdapter:
     def _write(self, ref: IssueRef, item: str, target: Target, managed: frozenset[str],
                current: dict[str, Any] | None) -> tuple[Receipt, dict[str, Any]]:
         path = self._path(ref)
+        refused = _refusal(target, item)
+        if refused is not None:
+            raise refused
         want = target.state.casefold() if target.state else None
-        if want not in (None, "open", "closed"):
-            raise Rejected(f"GitHub issues are open or closed, not {target.state!r}", tracker="github", item=item)
         reason = target.reason
-        if reason is not None and reason not in CLOSE_REASONS:
-            raise Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {reason!r}",
-                           tracker="github", item=item)
         issue = current if current is not None else self.client.get_cached(path, item=item)[1]
         changed = False
         if want == "closed" and issue["state"] != "closed":
@@ -288,6 +286,16 @@ class GitHubAdapter:
                         statuses=[WorkflowStatus("open", "open"), WorkflowStatus("closed", "closed")],
                         transitions={"open": ["closed"], "closed": ["open"]})
 
+    def check_target(self, target: Target, *, item: str | None = None, item_type: str | None = None,
+                     resolution: str | None = None) -> TargetCheck:
+        """Open and closed each reach the other in one step and GitHub has no screens, so only the target's own
+        values can be wrong (the same `_refusal` that `write` raises). No call is made: the current state is not
+        needed to answer, so `path` stays empty."""
+        refused = _refusal(target, item)
+        if refused is not None:
+            return TargetCheck(state=None, reachable=False, problem=refused.message)
+        return TargetCheck(state=target.state.casefold() if target.state else None, reachable=True)
+
     def check_auth(self) -> AuthInfo:
         """``GET /user`` (raises `AuthFailed` for a bad token), scopes from ``X-OAuth-Scopes`` (absent for
         fine-grained tokens), then whether the configured repository is visible."""
@@ -309,6 +317,16 @@ class GitHubAdapter:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _refusal(target: Target, item: str | None) -> Rejected | None:
+    """Why GitHub cannot take `target` at all (a state other than open/closed, an unknown close reason)."""
+    if target.state and target.state.casefold() not in ("open", "closed"):
+        return Rejected(f"GitHub issues are open or closed, not {target.state!r}", tracker="github", item=item)
+    if target.reason is not None and target.reason not in CLOSE_REASONS:
+        return Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {target.reason!r}",
+                        tracker="github", item=item)
+    return None
 
 
 def _date_header(response: httpx.Response) -> datetime | None:

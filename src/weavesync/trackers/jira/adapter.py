@@ -3,6 +3,8 @@
 Reads go through the enhanced search (``key in (...)`` for known items, ``updated >=`` for polling); status
 writes go through transitions only, planned over a workflow graph learned per project + issue type (see
 transitions.py); comments and created issues carry ADF markers (see adf.py) so that retries never duplicate.
+`check_target` answers from the same graph, path planning and screen rule (`transitions.fill_screen`) as `write`,
+without writing: the project's status list is read once per adapter, each status's transitions once per graph.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from weavesync.errors import ItemGone, Rejected
 from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
-from weavesync.trackers.base import AuthInfo, ChangeBatch, Workflow, WorkflowStatus
+from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 from weavesync.trackers.jira import adf, transitions
 from weavesync.trackers.jira.client import JiraClient
 from weavesync.trackers.jira.cursor import FIRST_READ, Cursor, advance, jql_since
 from weavesync.trackers.jira.issues import READ_EXPAND, READ_FIELDS, parse_jira_time, remote_item
-from weavesync.trackers.jira.transitions import Graph, goal_ids, next_step, status_from_json
+from weavesync.trackers.jira.transitions import (
+    Graph,
+    fill_screen,
+    gap_text,
+    goal_ids,
+    next_step,
+    reachability,
+    shortest_path,
+    status_from_json,
+)
 
 KEYS_PER_QUERY = 500
 MAX_STEPS = 20
@@ -37,6 +48,11 @@ class JiraAdapter:
         self.project = project
         self.graphs: dict[tuple[str, str], Graph] = {}
         self._zone: ZoneInfo | None = None
+        self._listings: dict[str, list[dict[str, Any]]] = {}
+        """``GET /project/{key}/statuses`` per project (every issue type's statuses), read once per adapter."""
+        self._inspected: dict[str, RemoteItem] = {}
+        """Issues as `describe_workflow`/`check_target` last read them, so checking every status of one issue
+        reads it once; dropped when this adapter writes the issue."""
 
     def __repr__(self) -> str:
         return f"JiraAdapter(base_url={self.client.base_url!r}, project={self.project!r})"
@@ -101,6 +117,7 @@ class JiraAdapter:
     def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
               ) -> Receipt:
         key = item.upper()
+        self._inspected.pop(key, None)
         current = self._read(key, managed)
         changed = False
         graph = self._graph(current)
@@ -124,14 +141,18 @@ class JiraAdapter:
         return self.graphs.setdefault((item.project or self.project, item.item_type or DEFAULT_TYPE), Graph())
 
     def _known_statuses(self, item: RemoteItem, graph: Graph) -> list[transitions.Status]:
-        """The workflow's statuses: from the project's status list (once per graph), plus any learned."""
-        if not graph.statuses:
-            for entry in self.client.project_statuses(item.project or self.project):
-                if str(entry.get("name", "")).casefold() == (item.item_type or DEFAULT_TYPE).casefold():
-                    for raw in entry.get("statuses") or []:
-                        status = status_from_json(raw)
-                        graph.statuses.setdefault(status.id, status)
+        """The workflow's statuses: from the project's status list, plus any learned."""
+        for status in self._listed(item.project or self.project, item.item_type or DEFAULT_TYPE):
+            graph.statuses.setdefault(status.id, status)
         return list(graph.statuses.values())
+
+    def _listed(self, project: str, kind: str) -> list[transitions.Status]:
+        """One issue type's statuses in Jira's order, from the project's list (read once per project)."""
+        if project not in self._listings:
+            self._listings[project] = list(self.client.project_statuses(project))
+        return [status_from_json(raw) for entry in self._listings[project]
+                if str(entry.get("name", "")).casefold() == kind.casefold()
+                for raw in entry.get("statuses") or []]
 
     def _move(self, key: str, item: RemoteItem, target: Target, resolution: str | None, graph: Graph,
               goals: set[str]) -> None:
@@ -149,33 +170,19 @@ class JiraAdapter:
             current = graph.statuses[step.target]
             if current.id in goals:
                 return
-        wanted = target.state or f"category {target.category}"
-        raise Rejected(f"jira {key}: no transition path from {start.name!r} to {wanted!r}"
-                       f" (now {current.name!r}); reachable: {', '.join(graph.reachable(start.id)) or 'nothing'}",
+        raise Rejected(f"jira {key}: {_no_path(graph, start, target)} (now {current.name!r})",
                        tracker="jira", item=key,
                        hint="check the Jira workflow or the status mapping (weavesync doctor)")
 
     def _screen_values(self, key: str, edge: transitions.Edge, graph: Graph, target: Target,
                        resolution: str | None) -> dict[str, Any]:
-        """What the transition screen needs: a resolution when it has one; anything else required is refused."""
-        values: dict[str, Any] = {}
-        for field_id, required in edge.screen.items():
-            if field_id == "resolution":
-                destination = graph.statuses[edge.target].name
-                allowed = edge.allowed.get("resolution") or ()
-                configured = resolution or target.reason
-                # A configured resolution is never swapped for another; defaults only fill a gap.
-                choices = [configured] if configured else [destination, "Done"]
-                pick = next((c for c in choices if not allowed or c in allowed), None)
-                if pick is None:
-                    raise Rejected(f"jira {key}: transition {edge.name!r} needs a resolution; "
-                                   f"allowed: {', '.join(allowed)}", tracker="jira", item=key,
-                                   hint="set sync.statusSync resolution for this status in .specweave/config.json")
-                values["resolution"] = {"name": pick}
-            elif required:
-                raise Rejected(f"jira {key}: transition {edge.name!r} requires field {field_id!r}, which "
-                               "weavesync cannot fill", tracker="jira", item=key,
-                               hint="remove the field from the transition screen or make it optional")
+        """What the transition screen needs (`fill_screen`); a field it cannot fill refuses the write."""
+        values, gaps = fill_screen(edge, graph.statuses[edge.target].name, resolution or target.reason)
+        if gaps:
+            hint = ("set sync.statusSync resolution for this status in .specweave/config.json"
+                    if gaps[0].field == "resolution" else
+                    "remove the field from the transition screen or make it optional")
+            raise Rejected(f"jira {key}: {gap_text(graph, gaps[0])}", tracker="jira", item=key, hint=hint)
         return values
 
     def comment(self, item: str, body: str, op_id: str) -> bool:
@@ -210,6 +217,7 @@ class JiraAdapter:
         project = self.project
         if item is not None:
             current = self._read(item.upper(), frozenset())
+            self._inspected[current.link_item] = current
             kind, project = current.item_type or kind, current.project or project
             graph = self._graph(current)
             self._known_statuses(current, graph)
@@ -217,13 +225,57 @@ class JiraAdapter:
             graph.learn(here, self.client.transitions(current.link_item))
         graph = self.graphs.setdefault((project, kind), Graph())
         statuses: list[WorkflowStatus] = []
-        for entry in self.client.project_statuses(project):
-            if str(entry.get("name", "")).casefold() == kind.casefold():
-                for raw in entry.get("statuses") or []:
-                    status = status_from_json(raw)
-                    graph.statuses.setdefault(status.id, status)
-                    statuses.append(WorkflowStatus(status.name, status.category, status.id))
+        for status in self._listed(project, kind):
+            graph.statuses.setdefault(status.id, status)
+            statuses.append(WorkflowStatus(status.name, status.category, status.id))
         return Workflow(item_type=kind, statuses=statuses, transitions=graph.by_name())
+
+    def check_target(self, target: Target, *, item: str | None = None, item_type: str | None = None,
+                     resolution: str | None = None) -> TargetCheck:
+        """The status `write` would reach, by the path it would take over the learned graph, and the screens on
+        that path it could not fill. Jira shows transitions only from an issue's current status, so `reachable`
+        is None while the path runs through statuses no checked issue has been in."""
+        current: RemoteItem | None = None
+        project, kind = self.project, item_type or DEFAULT_TYPE
+        if item is not None:
+            key = item.upper()
+            if key not in self._inspected:
+                self._inspected[key] = self._read(key, frozenset())
+            current = self._inspected[key]
+            project, kind = current.project or project, current.item_type or kind
+        graph = self.graphs.setdefault((project, kind), Graph())
+        listed = self._listed(project, kind)
+        for status in listed:
+            graph.statuses.setdefault(status.id, status)
+        known = listed + [s for s in graph.statuses.values() if s not in listed]
+        goals, by_category = goal_ids(known, target.state, target.category)
+        options = [s.name for s in known if s.id in goals]
+        if not options:
+            names = ", ".join(s.name for s in known) or "none"
+            return TargetCheck(state=None, reachable=False,
+                               problem=f"{project} {kind} has no status for {_wanted(target)}; its statuses: {names}")
+        fallback = None
+        if by_category:
+            fallback = f"category {target.category}" + (f" ({' or '.join(options)})" if len(options) > 1 else "")
+        if current is None:
+            return TargetCheck(state=options[0], fallback=fallback)
+        here = transitions.Status(current.state.state_id or "", current.state.state, current.state.category)
+        if here.id in goals:
+            return TargetCheck(state=here.name, reachable=True, fallback=fallback)
+        if here.id not in graph.explored:
+            graph.learn(here, self.client.transitions(current.link_item))
+        path = shortest_path(graph, here.id, goals)
+        if path is None:
+            reachable = reachability(graph, here.id, goals)
+            return TargetCheck(state=options[0], reachable=reachable, fallback=fallback,
+                               problem=None if reachable is None else _no_path(graph, here, target))
+        configured = resolution or target.reason
+        gaps = [gap for edge in path for gap in fill_screen(edge, graph.statuses[edge.target].name, configured)[1]]
+        steps = tuple(graph.statuses[edge.target].name for edge in path)
+        return TargetCheck(state=steps[-1], reachable=True, path=steps, fallback=fallback,
+                           missing_fields=tuple(dict.fromkeys(g.field for g in gaps)),
+                           choices={g.field: g.allowed for g in gaps if g.allowed},
+                           problem=gap_text(graph, gaps[0]) if gaps else None)
 
     def check_auth(self) -> AuthInfo:
         me = self.client.myself()
@@ -238,6 +290,19 @@ class JiraAdapter:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _wanted(target: Target) -> str:
+    if target.state is not None and target.category is not None:
+        return f"{target.state!r} (nor category {target.category})"
+    return repr(target.state) if target.state is not None else f"category {target.category}"
+
+
+def _no_path(graph: Graph, start: transitions.Status, target: Target) -> str:
+    """The one line `write` raises and `check_target` reports when no known transitions lead to the target."""
+    wanted = target.state or f"category {target.category}"
+    return (f"no transition path from {start.name!r} to {wanted!r}; "
+            f"reachable: {', '.join(graph.reachable(start.id)) or 'nothing'}")
 
 
 def connect(connection: Connection) -> JiraAdapter:

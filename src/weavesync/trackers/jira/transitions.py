@@ -6,6 +6,9 @@ status's outgoing edges. A move then takes, in order of preference: a direct tra
 shortest known path (breadth-first over learned edges); or, while no known path exists, one exploring step to a
 status whose edges are still unknown, preferring statuses whose category is closest to the goal and never a
 finished ("done") status that is not itself a goal.
+
+Screens: weavesync fills ``resolution`` (the configured one, else the destination's name or "Done") and nothing
+else; `fill_screen` decides that once for both a write and a check (`JiraAdapter.check_target`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 CATEGORY_RANK = {"new": 0, "undefined": 0, "indeterminate": 1, "done": 2}
 
@@ -170,3 +174,65 @@ def next_step(graph: Graph, current: str, goals: set[str], goal_category: str | 
             else:
                 queue.append(edge.target)
     return best[3] if best is not None else None
+
+
+def reachability(graph: Graph, start: str, goals: set[str]) -> bool | None:
+    """True when learned edges lead from `start` to a goal; False when every status reachable from `start` has
+    shown its edges and none is a goal; None while some reachable status has not been explored yet."""
+    if shortest_path(graph, start, goals) is not None:
+        return True
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node not in graph.explored:
+            return None
+        for edge in graph.edges.get(node, []):
+            if edge.target not in seen:
+                seen.add(edge.target)
+                queue.append(edge.target)
+    return False
+
+
+@dataclass(frozen=True)
+class ScreenGap:
+    """A field on a transition's screen that weavesync cannot fill."""
+
+    edge: Edge
+    field: str
+    allowed: tuple[str, ...]
+    """The values Jira offers for the field, when it lists them."""
+    wanted: str | None = None
+    """For ``resolution``: the configured resolution the screen does not offer."""
+
+
+def fill_screen(edge: Edge, destination: str, configured: str | None) -> tuple[dict[str, Any], list[ScreenGap]]:
+    """The values to send with `edge` and the fields that cannot be filled.
+
+    A resolution is given when the screen has one: `configured` when set (never swapped for another), else the
+    destination's name or "Done", whichever the screen offers. Any other required field is a gap.
+    """
+    values: dict[str, Any] = {}
+    gaps: list[ScreenGap] = []
+    for field_id, required in edge.screen.items():
+        allowed = edge.allowed.get(field_id) or ()
+        if field_id == "resolution":
+            choices = [configured] if configured else [destination, "Done"]
+            pick = next((c for c in choices if not allowed or c in allowed), None)
+            if pick is None:
+                gaps.append(ScreenGap(edge, field_id, allowed, configured))
+            else:
+                values["resolution"] = {"name": pick}
+        elif required:
+            gaps.append(ScreenGap(edge, field_id, allowed))
+    return values, gaps
+
+
+def gap_text(graph: Graph, gap: ScreenGap) -> str:
+    """One line naming the transition and what its screen needs."""
+    source, target = graph.statuses[gap.edge.source].name, graph.statuses[gap.edge.target].name
+    where = f"transition {gap.edge.name!r} ({source} -> {target})"
+    if gap.field == "resolution":
+        wanted = f"the configured resolution {gap.wanted!r}" if gap.wanted else "a default resolution"
+        return f"{where} needs a resolution: {wanted} is not one of {', '.join(gap.allowed)}"
+    return f"{where} requires the field {gap.field!r}, which weavesync cannot fill"
