@@ -17,12 +17,16 @@ import click
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import common_options, current_state, json_option
+from weavesync.cli.helptext import examples
 from weavesync.config import Problem, status_sync_schema, validate_config
 from weavesync.errors import ConfigError
 from weavesync.specweave import find_project
 
 
-@click.group("config")
+@click.group("config", epilog=examples(
+    "weavesync config validate",
+    "weavesync config schema > status-sync.schema.json",
+))
 @common_options
 def config() -> None:
     """Check the sync configuration in .specweave/config.json, or print its JSON Schema."""
@@ -60,7 +64,10 @@ def problems_of(path: Path) -> tuple[bool, list[Problem]]:
     return True, validate_config(raw)
 
 
-@config.command("validate")
+@config.command("validate", epilog=examples(
+    "weavesync config validate",
+    "weavesync config validate --json | jq '.problems[] | select(.severity == \"error\")'",
+))
 @common_options
 @json_option
 @click.pass_context
@@ -90,8 +97,11 @@ def validate(ctx: click.Context) -> None:
     ctx.exit(exitcodes.ERROR if errors else exitcodes.OK)
 
 
-@config.command("schema")
+@config.command("schema", epilog=examples(
+    "weavesync config schema > status-sync.schema.json",
+))
 @common_options
+@json_option
 def schema() -> None:
-    """Print the JSON Schema of the sync.statusSync block."""
+    """Print the JSON Schema of the sync.statusSync block (always JSON; --json is accepted and changes nothing)."""
     render.print_json(status_sync_schema())

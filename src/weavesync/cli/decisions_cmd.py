@@ -24,6 +24,8 @@ from rich.text import Text
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
+from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import changes_table, pending_hint
@@ -61,7 +63,10 @@ def _pending_table(rows: Sequence[PendingRow]) -> Table:
     return table
 
 
-@click.command("pending")
+@click.command("pending", epilog=examples(
+    "weavesync pending",
+    "weavesync pending --json | jq '.pending[] | {increment, item, question}'",
+))
 @common_options
 @json_option
 def pending() -> None:
@@ -148,7 +153,11 @@ def _answers(session: SyncSession, state: AppState, inc_id: str, decisions: list
     return out
 
 
-@click.command("resolve")
+@click.command("resolve", epilog=examples(
+    "weavesync resolve 0042                      # asked on the terminal",
+    "weavesync resolve 0042 --accept",
+    "weavesync resolve 0042 --status paused --link github:acme/shop#101",
+))
 @click.argument("increment")
 @click.option("--accept", is_flag=True, default=False,
               help="Take the proposal (yes); for a conflict, take the item's state (use-external).")
@@ -182,7 +191,8 @@ def resolve(ctx: click.Context, increment: str, accept: bool, decline: bool, sta
             resolved.append({"id": decision.id, "tracker": ask.link.tracker.value, "item": ask.link.item,
                              "kind": ask.kind, "answer": answer.choice,
                              "status": answer.custom.value if answer.custom else None})
-        writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
+        with progress(state, "writing to the trackers"):
+            writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
         left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions(inc_id)]
     code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else (
         exitcodes.PENDING if left else exitcodes.OK)

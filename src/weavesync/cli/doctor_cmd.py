@@ -15,6 +15,7 @@ from rich.text import Text
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.progress import progress
 from weavesync.doctor import Finding, broken, count, run_checks
 from weavesync.specweave import find_project
 
@@ -65,11 +66,7 @@ def doctor(ctx: click.Context) -> None:
     """
     state = current_state()
     project = find_project(state.project)
-    console = render.console()
-    if console.is_terminal and not state.json:
-        with console.status("Checking config, trackers and the state store..."):
-            findings = run_checks(project)
-    else:
+    with progress(state, "checking the config, the trackers and the state store"):
         findings = run_checks(project)
     if state.json:
         render.print_json(report_json(str(project.root), findings))

@@ -20,6 +20,7 @@ import click
 
 from weavesync.cli import remote, render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
 from weavesync.cli.report import link_defaults, link_row
 from weavesync.cli.targets import parse_target
 from weavesync.config import load_config
@@ -107,7 +108,12 @@ def _create_and_link(state: AppState, increment: str, target: str, item_type: st
         render.say(state, made.url)
 
 
-@click.command("link")
+@click.command("link", epilog=examples(
+    "weavesync link 0042 github:acme/shop#101",
+    "weavesync link 0042 jira:CORE-77 --story US-001",
+    "weavesync link 0042 ado:acme/Shop#2440",
+    "weavesync link 0042 jira --create          # make the item in the configured Jira project",
+))
 @click.argument("increment")
 @click.argument("target")
 @click.option("--story", default=None, metavar="US-NNN",
@@ -147,7 +153,10 @@ def link(increment: str, target: str, story: str | None, create: bool, item_type
     _report(state, updated, written, "linked", f"linked {updated.id} to {_describe(written)}")
 
 
-@click.command("unlink")
+@click.command("unlink", epilog=examples(
+    "weavesync unlink 0042 github:acme/shop#101",
+    "weavesync unlink 0042-checkout jira:CORE-77",
+))
 @click.argument("increment")
 @click.argument("target")
 @common_options

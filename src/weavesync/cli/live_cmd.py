@@ -20,6 +20,7 @@ import click
 
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
 from weavesync.cli.session import open_session
 from weavesync.cli.sync_report import build_rows
 from weavesync.engine.view import CONFLICT_STRATEGIES
@@ -60,7 +61,10 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-@click.command("watch")
+@click.command("watch", epilog=examples(
+    "weavesync watch",
+    "weavesync watch --poll-interval 60 --yes --json >> sync.jsonl",
+))
 @click.option("--poll-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Seconds between tracker polls (default: statusSync.pollIntervalSeconds); 0 turns polling off.")
 @click.option("--debounce-ms", type=click.IntRange(min=1), default=300, show_default=True,
@@ -90,7 +94,10 @@ def watch(poll_interval: float | None, debounce_ms: int, yes: bool, strategy: st
     render.say(state, "weavesync watch stopped")
 
 
-@click.command("serve")
+@click.command("serve", epilog=examples(
+    "weavesync serve --port 8787",
+    "weavesync serve --host 0.0.0.0 --register --public-url https://sync.example.com",
+))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port to listen on.")
 @click.option("--register", is_flag=True, default=False,

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from weavesync.cli import render
 from weavesync.cli.context import common_options, current_state, json_option
+from weavesync.cli.helptext import examples
 from weavesync.model import Tracker, parse_utc
 from weavesync.specweave import find_project
 from weavesync.synclog import SyncLog
@@ -100,7 +101,12 @@ def _conflict_table(records: list[dict[str, object]]) -> Table:
     return table
 
 
-@click.command("log")
+@click.command("log", epilog=examples(
+    "weavesync log --since 2h",
+    "weavesync log --increment 0042 --tracker jira",
+    "weavesync log --conflicts",
+    "weavesync log --json | jq -c 'select(.outcome == \"dead\")'",
+))
 @click.option("--increment", "increment", default=None, metavar="ID", help="Only this increment (id or number).")
 @click.option("--tracker", type=click.Choice([t.value for t in Tracker]), default=None, help="Only this tracker.")
 @click.option("--since", type=SinceType(), default=None,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import click
 
 from weavesync import __version__
+from weavesync.cli.completion_cmd import completion
 from weavesync.cli.config_cmd import config
 from weavesync.cli.context import common_options, json_option
 from weavesync.cli.demo_cmd import demo
 from weavesync.cli.doctor_cmd import doctor
 from weavesync.cli.failures import CliGroup
+from weavesync.cli.helptext import examples
 from weavesync.cli.init_cmd import init
 from weavesync.cli.link import link, unlink
 from weavesync.cli.sandbox_cmd import sandbox
@@ -21,7 +23,12 @@ from weavesync.cli.status import status
 from weavesync.cli.sync_commands import SYNC_COMMANDS
 
 
-@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=examples(
+    "weavesync status                   # increments, their status and links",
+    "weavesync plan                     # what sync would change (exit 4 when something)",
+    "weavesync sync                     # sync both ways, asking on a terminal",
+    "weavesync COMMAND --help           # options and examples of one command",
+))
 @click.version_option(__version__, prog_name="weavesync")
 @common_options
 @json_option
@@ -33,7 +40,7 @@ def cli() -> None:
     """
 
 
-for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init, demo):
+for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init, demo, completion):
     cli.add_command(command)
 
 

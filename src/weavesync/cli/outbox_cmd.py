@@ -17,6 +17,8 @@ from rich.text import Text
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import common_options, current_state, json_option
+from weavesync.cli.helptext import examples
+from weavesync.cli.progress import progress
 from weavesync.cli.session import open_session
 from weavesync.cli.sync_cmd import changes_table
 from weavesync.cli.sync_report import FAILED_WRITES, write_row
@@ -48,7 +50,10 @@ def _table(entries: Sequence[OutboxEntry]) -> Table:
     return table
 
 
-@click.command("outbox")
+@click.command("outbox", epilog=examples(
+    "weavesync outbox",
+    "weavesync outbox --json | jq '.entries[] | select(.state == \"dead\")'",
+))
 @common_options
 @json_option
 def outbox() -> None:
@@ -69,7 +74,10 @@ def outbox() -> None:
                           "fix the cause, then `weavesync retry --dead`")
 
 
-@click.command("retry")
+@click.command("retry", epilog=examples(
+    "weavesync retry                # carry out what is due now",
+    "weavesync retry --dead         # after fixing the cause (a token, a workflow)",
+))
 @click.option("--dead", "revive", is_flag=True, default=False,
               help="Put dead entries back in line first (after fixing what killed them).")
 @common_options
@@ -80,7 +88,8 @@ def retry(ctx: click.Context, revive: bool) -> None:
     state = current_state()
     with open_session(state) as session:
         revived = session.store.revive_dead(now=session.now()) if revive else 0
-        writes = [write_row(w, None, "retried") for w in drain(session, trigger="retry")]
+        with progress(state, "writing to the trackers"):
+            writes = [write_row(w, None, "retried") for w in drain(session, trigger="retry")]
         left = session.store.outbox(OPEN_STATES)
     code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else exitcodes.OK
     if state.json:

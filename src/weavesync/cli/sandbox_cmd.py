@@ -23,6 +23,7 @@ import click
 
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
 from weavesync.errors import WeavesyncError
 
 PERSON_PREFIX = "SANDBOX_PERSON_"
@@ -93,7 +94,10 @@ def _print_banner(state: AppState, urls: Mapping[str, str], env: Mapping[str, st
         click.echo(f"\nwrote {env_file} (mode 0600)")
 
 
-@click.command("sandbox")
+@click.command("sandbox", epilog=examples(
+    "weavesync sandbox --env-file sandbox.env   # then: set -a; . ./sandbox.env; set +a",
+    "weavesync sandbox --github-port 8001 --fault-rate 0.2 --latency-ms 50",
+))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--github-port", type=_PORT, default=0, show_default=True, help="0 = any free port.")
 @click.option("--jira-port", type=_PORT, default=0, show_default=True, help="0 = any free port.")

@@ -18,6 +18,8 @@ from rich.text import Text
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
+from weavesync.cli.progress import progress
 from weavesync.cli.remote import LiveStatus, TrackerProblem
 from weavesync.cli.report import IncrementRow, LinkRow, StatusReport, build_report, by_tracker
 from weavesync.specweave import find_project
@@ -100,7 +102,11 @@ def render_text(state: AppState, report: StatusReport, remote_problems: tuple[Tr
         click.echo(f"{len(report.increments)} increment(s) listed, {count} problem(s)", err=True)
 
 
-@click.command("status")
+@click.command("status", epilog=examples(
+    "weavesync status",
+    "weavesync status --remote          # also read each linked item's live state",
+    "weavesync status --json | jq '.increments[] | {id, status}'",
+))
 @click.option("--remote", is_flag=True, default=False,
               help="Also read every link's live state from its tracker (one batch per tracker).")
 @common_options
@@ -115,7 +121,11 @@ def status(ctx: click.Context, remote: bool) -> None:
     state = current_state()
     project = find_project(state.project)
     live = LiveStatus(project, dict(os.environ)) if remote else None
-    report = build_report(project, live) if live is not None else build_report(project)
+    if live is not None:
+        with progress(state, "reading every linked item from its tracker"):
+            report = build_report(project, live)
+    else:
+        report = build_report(project)
     remote_problems = tuple(live.problems) if live is not None else ()
     if state.json:
         data = report.to_json()

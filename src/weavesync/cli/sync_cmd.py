@@ -17,6 +17,8 @@ from rich.text import Text
 
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.helptext import examples
+from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_report import ChangeRow, PendingRow, RunReport, build_report
@@ -107,10 +109,12 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
         interactive = can_ask(state, no_input=no_input)
         prompter = TerminalPrompter(render.console()) if interactive else None
         policy = session.policy(assume_yes=yes, interactive=interactive, strategy=strategy, direction=direction)
-        if command == "plan":
-            result = plan(session, policy, list(refs) or None)
-        else:
-            result = reconcile(session, policy, list(refs) or None, trigger="cli", prompter=prompter)
+        with progress(state, "reading the increments") as tell:
+            if command == "plan":
+                result = plan(session, policy, list(refs) or None, progress=tell)
+            else:
+                result = reconcile(session, policy, list(refs) or None, trigger="cli",
+                                   prompter=tell.around(prompter) if prompter else None, progress=tell)
         answers: dict[str, Answer | None] = {}
         for ask, answer in prompter.answered if prompter else []:
             answers[ask.link.key] = answer
@@ -135,8 +139,8 @@ _EXIT_NOTE = ("Exit codes: 0 done, 1 a write died or something could not be read
               "pending (finish them with `weavesync resolve`).")
 
 
-def _make(name: str, direction: str, summary: str) -> click.Command:
-    @click.command(name, help=f"{summary}\n\n{_EXIT_NOTE}")
+def _make(name: str, direction: str, summary: str, epilog: str) -> click.Command:
+    @click.command(name, help=f"{summary}\n\n{_EXIT_NOTE}", epilog=epilog)
     @_sync_options
     @common_options
     @json_option
@@ -149,14 +153,23 @@ def _make(name: str, direction: str, summary: str) -> click.Command:
 
 
 sync = _make("sync", "both", "Sync INCREMENTs (default: all) with their linked items, both ways. On a terminal, "
-             "inbound closes/reopens and conflicts are asked about; elsewhere they are stored as pending.")
+             "inbound closes/reopens and conflicts are asked about; elsewhere they are stored as pending.",
+             examples("weavesync sync",
+                      "weavesync sync 0042 --strategy specweave-wins",
+                      "weavesync sync --no-input --json > sync.json   # in CI: decisions become pending (exit 3)"))
 push = _make("push", "push", "Push SpecWeave status changes of INCREMENTs (default: all) to their linked items "
-             "only; inbound changes are left for a later pull or sync.")
+             "only; inbound changes are left for a later pull or sync.",
+             examples("weavesync push 0042", "weavesync push --yes          # completions pushed without asking"))
 pull = _make("pull", "pull", "Pull changes of the linked items into INCREMENTs (default: all) only; local "
-             "changes are left for a later push or sync.")
+             "changes are left for a later push or sync.",
+             examples("weavesync pull", "weavesync pull 0042 --no-input   # store what needs a person as pending"))
 
 
-@click.command("plan")
+@click.command("plan", epilog=examples(
+    "weavesync plan",
+    "weavesync plan 0042 --strategy external-wins",
+    "weavesync plan --json | jq '.changes[] | select(.action != \"none\")'",
+))
 @click.argument("increments", nargs=-1, metavar="[INCREMENT]...")
 @click.option("--yes", "-y", is_flag=True, default=False, help="Preview `sync --yes` (proposals applied).")
 @click.option("--strategy", type=click.Choice(CONFLICT_STRATEGIES), default=None,

@@ -87,9 +87,19 @@ def select(session: SyncSession, refs: Sequence[str] | None) -> tuple[list[Incre
     return scan.increments, problems
 
 
-def read_remote(session: SyncSession, increments: Iterable[Increment]
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: told how far a pass is, for a progress bar; ``total == 0`` means unknown.
+Purely informative: a pass does exactly the same with or without one."""
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """The default `Progress`: nobody is watching."""
+
+
+def read_remote(session: SyncSession, increments: Iterable[Increment], progress: Progress | None = None
                 ) -> tuple[dict[str, RemoteItem | None], dict[Tracker, str]]:
     """Every linked item, read in batches per tracker. A tracker that fails is reported, not fatal."""
+    tell = progress or _no_progress
     wanted: dict[Tracker, list[str]] = {}
     for inc in increments:
         for link in inc.links:
@@ -98,7 +108,8 @@ def read_remote(session: SyncSession, increments: Iterable[Increment]
                 items.append(link.item)
     found: dict[str, RemoteItem | None] = {}
     failures: dict[Tracker, str] = {}
-    for tracker, items in wanted.items():
+    for index, (tracker, items) in enumerate(wanted.items()):
+        tell(f"reading {len(items)} {tracker.value} item(s)", index, len(wanted))
         try:
             got = session.adapter(tracker).read_many(items, session.mapping(tracker).managed)
         except (TrackerError, WeavesyncError) as exc:
@@ -106,6 +117,7 @@ def read_remote(session: SyncSession, increments: Iterable[Increment]
             continue
         for item, remote in got.items():
             found[f"{tracker.value}:{item}"] = remote
+    tell("read the linked items", len(wanted), len(wanted))
     return found, failures
 
 
@@ -130,12 +142,15 @@ def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, Rem
     return results
 
 
-def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None) -> ReconcileReport:
+def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *,
+         progress: Progress | None = None) -> ReconcileReport:
     """What `reconcile` would do, without recording or writing anything."""
+    tell = progress or _no_progress
     increments, problems = select(session, refs)
-    remote, failures = read_remote(session, increments)
+    remote, failures = read_remote(session, increments, tell)
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
-    for inc in increments:
+    for index, inc in enumerate(increments):
+        tell(f"deciding {inc.id}", index, len(increments))
         report.links.extend(decide_increment(session, inc, remote, failures, policy))
     report.pending = [d for d in session.store.pending_decisions()
                       if any(d.increment == inc.id for inc in increments)]
@@ -143,13 +158,17 @@ def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None
 
 
 def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *, trigger: str = "cli",
-              prompter: Prompter | None = None, execute: bool = True) -> ReconcileReport:
-    """Sync the selected increments both ways (or one way, per `policy.direction`)."""
+              prompter: Prompter | None = None, execute: bool = True,
+              progress: Progress | None = None) -> ReconcileReport:
+    """Sync the selected increments both ways (or one way, per `policy.direction`). `progress`, when given, is
+    told each phase (reading per tracker, deciding per increment, writing) and changes nothing else."""
+    tell = progress or _no_progress
     increments, problems = select(session, refs)
-    remote, failures = read_remote(session, increments)
+    remote, failures = read_remote(session, increments, tell)
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
     again: list[Increment] = []
-    for inc in increments:
+    for index, inc in enumerate(increments):
+        tell(f"deciding {inc.id}", index, len(increments))
         results = decide_increment(session, inc, remote, failures, policy)
         report.links.extend(results)
         changed = _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
@@ -161,6 +180,7 @@ def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None =
         report.links.extend(results)
         _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
     if execute:
+        tell("writing to the trackers", 0, 0)
         report.writes.extend(drain(session, trigger=trigger))
     ids = {inc.id for inc in increments}
     report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
