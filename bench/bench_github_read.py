@@ -1,6 +1,7 @@
 """How many sandbox requests the GitHub adapter needs to read 1,000 linked issues, and how fast the sandbox is.
 
-Run: ``python -m bench.bench_github_read`` (from the repository root, with ``src`` importable). Starts a GitHub
+Run: ``PYTHONPATH=src python -m bench.bench_github_read [--items 1000] [--capacity 10000] [--rate-seconds 3]`` from
+the repository root. Starts a GitHub
 sandbox, seeds 10,000 issues (the capacity the sandbox must hold), links the 1,000 newest-but-30 of them, reads
 them with `GitHubAdapter.read_many` and prints the request count from the sandbox's own counter (list pages of
 100, newest first: about 11 requests). Then it measures the sandbox's rate for simple ``GET issue`` requests
@@ -9,11 +10,14 @@ with two client threads.
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
+from collections.abc import Sequence
 
 import httpx
 
+from bench.common import read_counts, reset_counts
 from weavesync.model import Connection, Secret, Tracker
 from weavesync.sandbox import Sandbox
 from weavesync.trackers.github import GitHubAdapter
@@ -23,12 +27,15 @@ ITEMS = 1000
 CAPACITY = 10_000
 
 
-def measure(count: int = ITEMS) -> tuple[int, dict[str, int], float, float]:
+def measure(count: int = ITEMS, capacity: int = CAPACITY, rate_seconds: float = 3.0
+            ) -> tuple[int, dict[str, int], float, float]:
     """(requests made, requests per route, seconds to read, sandbox requests/s for simple GETs)."""
+    if capacity < count + 31:
+        raise ValueError("capacity must hold the linked items plus 31 others")
     with Sandbox(trackers=("github",), seed="empty") as sandbox:
         root = sandbox.urls["github"]
         env = sandbox.env()
-        httpx.post(f"{root}/_sandbox/seed", json={"count": CAPACITY - count - 30, "closed_every": 3}, timeout=120)
+        httpx.post(f"{root}/_sandbox/seed", json={"count": capacity - count - 30, "closed_every": 3}, timeout=120)
         linked = httpx.post(f"{root}/_sandbox/seed", json={"count": count, "closed_every": 4,
                                                            "labels": ["in-progress"]}, timeout=60).json()
         httpx.post(f"{root}/_sandbox/seed", json={"count": 30}, timeout=60)
@@ -36,26 +43,26 @@ def measure(count: int = ITEMS) -> tuple[int, dict[str, int], float, float]:
         adapter = GitHubAdapter(Connection(tracker=Tracker.GITHUB, base_url=root,
                                            place={"owner": "acme", "repo": "shop"},
                                            token=Secret(env["GITHUB_TOKEN"])), governor=Governor())
-        httpx.post(f"{root}/_sandbox/stats/reset")
+        reset_counts([root])
         start = time.perf_counter()
         found = adapter.read_many(items, frozenset({"in-progress"}))
         elapsed = time.perf_counter() - start
         adapter.close()
         if sum(1 for v in found.values() if v is not None) != count:
             raise RuntimeError("not every seeded item was read back")
-        stats = httpx.get(f"{root}/_sandbox/stats").json()
-        rate = _rate(root, env["GITHUB_TOKEN"])
-        return int(stats["requests_total"]), dict(stats["requests"]), elapsed, rate
+        per_route = read_counts(root)
+        rate = _rate(root, env["GITHUB_TOKEN"], capacity, rate_seconds)
+        return sum(per_route.values()), per_route, elapsed, rate
 
 
-def _rate(root: str, token: str, seconds: float = 3.0, threads: int = 2) -> float:
+def _rate(root: str, token: str, capacity: int, seconds: float = 3.0, threads: int = 2) -> float:
     done = [0] * threads
     stop = time.perf_counter() + seconds
 
     def run(slot: int) -> None:
         with httpx.Client(base_url=root, headers={"Authorization": f"Bearer {token}"}) as client:
             while time.perf_counter() < stop:
-                client.get(f"/repos/acme/shop/issues/{1 + done[slot] % CAPACITY}")
+                client.get(f"/repos/acme/shop/issues/{1 + done[slot] % capacity}")
                 done[slot] += 1
 
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
@@ -67,13 +74,18 @@ def _rate(root: str, token: str, seconds: float = 3.0, threads: int = 2) -> floa
     return sum(done) / (time.perf_counter() - start)
 
 
-def main() -> None:
-    total, per_route, elapsed, rate = measure()
-    print(f"github: {total} sandbox requests to read {ITEMS} linked issues in a repository of {CAPACITY} "
-          f"({elapsed:.2f} s)")
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=ITEMS)
+    parser.add_argument("--capacity", type=int, default=CAPACITY)
+    parser.add_argument("--rate-seconds", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    total, per_route, elapsed, rate = measure(args.items, args.capacity, args.rate_seconds)
+    print(f"github: {total} sandbox requests to read {args.items} linked issues in a repository of "
+          f"{args.capacity} ({elapsed:.2f} s)")
     for route, n in sorted(per_route.items()):
         print(f"  {n:5d}  {route}")
-    print(f"github sandbox: {rate:.0f} simple GET requests/s (2 client threads, {CAPACITY} issues held)")
+    print(f"github sandbox: {rate:.0f} simple GET requests/s (2 client threads, {args.capacity} issues held)")
 
 
 if __name__ == "__main__":

@@ -4,25 +4,27 @@ Seeds 1,000 issues in an empty sandbox Jira, reads them with `JiraAdapter.read_m
 `changed_since` poll, and prints the sandbox's own request counter for each (not the client's count, so nothing
 the adapter does off the books is missed).
 
-    python bench/bench_jira_read.py [--items 1000]
+    PYTHONPATH=src python -m bench.bench_jira_read [--items 1000]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 
 import httpx
 
+from bench.common import read_counts, reset_counts
 from weavesync.model import Connection, Secret, Tracker
 from weavesync.sandbox import ACCOUNTS, BOT, Sandbox
 from weavesync.trackers.jira import KIND
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     account = ACCOUNTS["jira"][BOT]
     with Sandbox(trackers=("jira",), seed="empty") as sandbox:
         url = sandbox.urls["jira"]
@@ -32,14 +34,14 @@ def main() -> None:
         adapter = KIND.connect(connection)
         for label, run in (("read_many", lambda: adapter.read_many(keys, frozenset())),
                            ("changed_since (first poll)", lambda: adapter.changed_since(None, frozenset()))):
-            httpx.post(f"{url}/_sandbox/stats/reset")
+            reset_counts([url])
             started = time.perf_counter()
             result = run()
             elapsed = time.perf_counter() - started
-            stats = httpx.get(f"{url}/_sandbox/stats").json()
+            per_route = read_counts(url)
             count = len(result) if isinstance(result, dict) else len(result.items)
-            print(f"{label}: {count} items in {stats['requests_total']} sandbox requests "
-                  f"({stats['requests']}) in {elapsed:.2f}s")
+            print(f"{label}: {count} items in {sum(per_route.values())} sandbox requests "
+                  f"({per_route}) in {elapsed:.2f}s")
         adapter.close()
 
 

@@ -5,7 +5,7 @@ requests/s on a 2-core machine). A load generator in a separate process (so the 
 the server's GIL) sends authenticated GETs of one item over keep-alive connections from several threads, and
 prints requests/s and latency percentiles for each tracker.
 
-    python bench/bench_sandbox.py [--seconds 5] [--threads 8]
+    PYTHONPATH=src python -m bench.bench_sandbox [--seconds 5] [--threads 8]
 """
 
 from __future__ import annotations
@@ -17,10 +17,18 @@ import multiprocessing
 import statistics
 import threading
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import httpx
 
 from weavesync.sandbox import ACCOUNTS, BOT, Sandbox
+
+if TYPE_CHECKING:  # a queue class is not subscriptable at run time in 3.11
+    from multiprocessing.queues import Queue
+
+    Results = Queue[tuple[list[float], int]]
+    """What the load process sends back: every request's latency (seconds) and the non-200 answer count."""
 
 
 def _targets(sandbox: Sandbox) -> dict[str, tuple[str, dict[str, str]]]:
@@ -52,7 +60,7 @@ def _targets(sandbox: Sandbox) -> dict[str, tuple[str, dict[str, str]]]:
     }
 
 
-def _load(url: str, headers: dict[str, str], seconds: float, threads: int, out: multiprocessing.Queue) -> None:
+def _load(url: str, headers: dict[str, str], seconds: float, threads: int, out: Results) -> None:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -79,14 +87,14 @@ def _load(url: str, headers: dict[str, str], seconds: float, threads: int, out: 
     out.put((latencies, errors[0]))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with Sandbox() as sandbox:
         for name, (url, headers) in _targets(sandbox).items():
-            queue: multiprocessing.Queue = multiprocessing.Queue()
+            queue: Results = multiprocessing.Queue()
             proc = multiprocessing.Process(target=_load, args=(url, headers, args.seconds, args.threads, queue))
             proc.start()
             latencies, errors = queue.get()
