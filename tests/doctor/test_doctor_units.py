@@ -1,18 +1,26 @@
-"""Unit tests of the doctor's pure parts, with an in-memory adapter that counts its calls."""
+"""Unit tests of the doctor's pure parts, with an in-memory adapter that counts its calls.
+
+The fake answers `check_target` from its `Workflow`: Azure DevOps-like fakes resolve with the ADO adapter's own
+`resolve` (so the fallbacks are the real ones), others by name then category, reachability by
+`Workflow.reachable`.
+"""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import pytest
-
+import weavesync.doctor as doctor_pkg
 from weavesync.config import default_mappings
 from weavesync.config.mapping import build_mapping
 from weavesync.doctor import Finding, broken, count
-from weavesync.doctor.workflows import check_workflows, reach
-from weavesync.model import ExternalState, Link, RemoteItem, Tracker
-from weavesync.trackers.base import Workflow, WorkflowStatus
+from weavesync.doctor.workflows import check_workflows
+from weavesync.errors import Rejected
+from weavesync.model import ExternalState, Link, RemoteItem, Target, Tracker
+from weavesync.trackers.azure_devops.states import resolve
+from weavesync.trackers.base import TargetCheck, Workflow, WorkflowStatus
 
 
 @dataclass
@@ -24,6 +32,7 @@ class CountingAdapter:
     workflow: Workflow
     reads: list[int] = field(default_factory=list)
     described: list[tuple[str | None, str | None]] = field(default_factory=list)
+    checked: list[str | None] = field(default_factory=list)
 
     def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
         self.reads.append(len(items))
@@ -32,6 +41,27 @@ class CountingAdapter:
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
         self.described.append((item, item_type))
         return self.workflow
+
+    def check_target(self, target: Target, *, item: str | None = None, item_type: str | None = None,
+                     resolution: str | None = None) -> TargetCheck:
+        self.checked.append(item)
+        statuses = self.workflow.statuses
+        if self.tracker is Tracker.ADO:
+            try:
+                found = resolve(target, statuses, item_type or "T")
+            except Rejected as exc:
+                return TargetCheck(state=None, reachable=False, problem=exc.message)
+            state, fallback = found.name, found.fallback
+        else:
+            named = [s.name for s in statuses if target.state and s.name.casefold() == target.state.casefold()]
+            by_category = [s.name for s in statuses if s.category == target.category]
+            if not named and not by_category:
+                return TargetCheck(state=None, reachable=False, problem="no such status")
+            state, fallback = (named or by_category)[0], None if named else f"category {target.category}"
+        if item is None:
+            return TargetCheck(state=state, fallback=fallback)
+        reachable = self.workflow.reachable(self.items[item].state.state, [state])
+        return TargetCheck(state=state, reachable=reachable, fallback=fallback)
 
 
 def ado_item(number: int, kind: str, state: str = "Active") -> RemoteItem:
@@ -50,6 +80,7 @@ def test_workflow_read_once_per_project_and_type_not_per_item() -> None:
     check_workflows(linked, {Tracker.ADO: adapter}, default_mappings(), {})  # type: ignore[dict-item]
     assert adapter.reads == [40]
     assert sorted(kind for _item, kind in adapter.described) == ["Bug", "Task"]
+    assert len(adapter.checked) == 2 * 7, "one item per (type, current state) is checked, for each status"
 
 
 def test_jira_described_once_per_distinct_current_status() -> None:
@@ -76,18 +107,10 @@ def test_state_no_type_can_express_is_an_error() -> None:
                                {Tracker.ADO: adapter}, mappings, {})  # type: ignore[dict-item]
     errors = [f for f in findings if f.severity == "error"]
     assert sorted(f.message.split("'")[1] for f in errors) == ["abandoned", "completed", "paused"]
-    assert all("Proposed, InProgress, Resolved, Completed, Removed" in (f.fix or "") for f in errors)
-
-
-@pytest.mark.parametrize(("transitions", "start", "goals", "expected"), [
-    ({"A": ["B"], "B": ["C"], "C": []}, "A", ["C"], "yes"),
-    ({"A": ["B"], "B": ["A"]}, "A", ["C"], "no"),
-    ({"A": ["B"]}, "A", ["C"], "unknown"),
-    ({"a": ["b"], "b": ["c"]}, "A", ["C"], "yes"),  # Jira status names compare case-insensitively
-    ({}, "Done", ["done"], "yes"),
-])
-def test_reach(transitions: dict[str, list[str]], start: str, goals: list[str], expected: str) -> None:
-    assert reach(transitions, start, goals) == expected
+    assert all("has no state for category" in f.message for f in errors), "the adapter's own explanation"
+    for error in errors:
+        assert f"sync.statusSync.mappings.ado.{error.message.split(chr(39))[1]}" in (error.fix or "")
+        assert "Open" in (error.fix or ""), "the fix lists the states the type has"
 
 
 def test_unreachable_status_in_a_known_workflow_is_an_error() -> None:
@@ -103,6 +126,47 @@ def test_unreachable_status_in_a_known_workflow_is_an_error() -> None:
     assert {f.message.split("(")[-1] for f in errors} == {
         "'planning')", "'backlog')", "'active')", "'paused')", "'ready_for_review')"}
     assert all("add a transition" in (f.fix or "") for f in errors)
+
+
+def all_to_all(kind: str, states: list[tuple[str, str]]) -> Workflow:
+    names = [n for n, _ in states]
+    return Workflow(kind, [WorkflowStatus(n, c) for n, c in states], {n: [m for m in names if m != n] for n in names})
+
+
+def test_fallbacks_that_collide_are_warnings() -> None:
+    # Like a Basic Issue: no Resolved and no Removed state, so ready_for_review lands on "Doing" with active, and
+    # abandoned on "Done" with completed; neither pair differs by tags.
+    basic = all_to_all("Issue", [("To Do", "Proposed"), ("Doing", "InProgress"), ("Done", "Completed")])
+    adapter = CountingAdapter(Tracker.ADO, {"acme/Shop/1": ado_item(1, "Issue", "Doing")}, basic)
+    findings = check_workflows({Tracker.ADO: [("0001-a", Link(Tracker.ADO, "acme/Shop/1"))]},
+                               {Tracker.ADO: adapter}, default_mappings(), {})  # type: ignore[dict-item]
+    warnings = sorted(f.message.split(", ")[1].split(" are")[0] for f in findings if f.severity == "warning")
+    assert warnings == ["active and ready_for_review", "completed and abandoned"]
+    assert not [f for f in findings if f.severity in ("info", "error")]
+
+
+def test_a_fallback_that_stays_distinct_is_an_info() -> None:
+    # Like a CMMI Feature: its "Resolved" state is InProgress, the last one, so ready_for_review stays apart.
+    feature = all_to_all("Feature", [("Proposed", "Proposed"), ("Active", "InProgress"), ("Resolved", "InProgress"),
+                                     ("Closed", "Completed"), ("Removed", "Removed")])
+    adapter = CountingAdapter(Tracker.ADO, {"acme/Shop/1": ado_item(1, "Feature")}, feature)
+    findings = check_workflows({Tracker.ADO: [("0001-a", Link(Tracker.ADO, "acme/Shop/1"))]},
+                               {Tracker.ADO: adapter}, default_mappings(), {})  # type: ignore[dict-item]
+    assert [(f.severity, f.message) for f in findings if f.severity != "ok"] == [
+        ("info", "Shop Feature has no Resolved state; 'ready_for_review' is written as 'Resolved' "
+                 "(Resolved → last InProgress state)")]
+
+
+def test_doctor_imports_no_tracker_package() -> None:
+    """Tracker-neutral: the doctor goes through the adapter protocol, never a tracker's own modules."""
+    for path in sorted(Path(doctor_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                assert not name.startswith("weavesync.trackers.") or name in (
+                    "weavesync.trackers.base", "weavesync.trackers.registry"), f"{path.name} imports {name}"
+                assert "ado_states" not in name, f"{path.name} imports {name}"
 
 
 def test_finding_json_keys_and_counts() -> None:

@@ -75,7 +75,8 @@ def _session_checks(session: SyncSession, env: Mapping[str, str], now: datetime)
     credential_findings, adapters = check_credentials(config, env, trackers, session)
     findings += credential_findings
     links: LinkedItems = linked
-    findings += check_workflows(links, adapters, config.mappings, _places(config))
+    findings += check_workflows(links, adapters, config.mappings, _places(config),
+                                resolutions=config.jira_resolutions)
     try:
         pending = session.store.unprocessed_deliveries(limit=1000)
     except StoreError as exc:
