@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from weavesync.config import TrackerMapping, default_mappings, resolve_ado_state, validate_config
+from weavesync.config import TrackerMapping, default_mappings, validate_config
 from weavesync.config.ado_states import PROCESS_STATES
 from weavesync.config.mapping import build_mapping
 from weavesync.model import ExternalState, Status, Target, Tracker
@@ -230,13 +230,3 @@ def test_every_default_target_satisfies_itself_and_proposes_itself_when_unique(
         assert mapping.proposal(external, None) == status
     else:  # only the deliberate Jira planning/backlog overlap
         assert tracker is JIRA and set(mapping.satisfied_by(external)) == {S.PLANNING, S.BACKLOG}
-
-
-@given(status=st.sampled_from(list(Status)),
-       types=st.sampled_from([(p, t) for p, ts in PROCESS_STATES.items() for t in ts]))
-def test_ado_default_targets_resolve_on_every_default_type(status: Status, types: tuple[str, str]) -> None:
-    process, item_type = types
-    states = PROCESS_STATES[process][item_type]
-    target = DEFAULTS[ADO].target(status)
-    name = resolve_ado_state(target, states)
-    assert name is not None and name in {n for n, _ in states}

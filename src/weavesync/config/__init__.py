@@ -4,7 +4,6 @@ Owns reading and validating the config and the status mappings (US-003). Must no
 `store`, `engine`, `cli` or `web`: the engine imports `config.mapping`, and adapters receive plain values.
 """
 
-from weavesync.config.ado_states import resolve_ado_state
 from weavesync.config.load import SyncConfig, connection_for, load_config
 from weavesync.config.mapping import TrackerMapping, default_mappings
 from weavesync.config.schema import status_sync_schema
@@ -17,7 +16,6 @@ __all__ = [
     "connection_for",
     "default_mappings",
     "load_config",
-    "resolve_ado_state",
     "status_sync_schema",
     "validate_config",
 ]

@@ -1,44 +1,25 @@
-"""Azure DevOps default-process states and how a mapping target becomes a concrete ``System.State``.
+"""Azure DevOps default-process states, offline: for config validation, tests and the sandbox.
 
 Why this exists: ADO state names differ per process (Basic "Doing", Agile "Active", Scrum "Committed") and per
 work item type, and none of the default processes has an "On Hold" state. So weavesync's default ADO mapping
-names state *categories* (Proposed, InProgress, Resolved, Completed, Removed) and the adapter resolves a category
-to a state of the item's type at run time, from ``GET .../workitemtypes/{type}/states``. The table below is only
-used offline (config validation, tests, the sandbox); the states endpoint is authoritative per organization.
+names state *categories* (Proposed, InProgress, Resolved, Completed, Removed). Which concrete state a target means
+for an item's type is decided only by the ADO adapter at run time, from ``GET .../workitemtypes/{type}/states``
+(``trackers/azure_devops/states.py``, with its fallbacks; `weavesync doctor` asks it through
+``TrackerAdapter.check_target``). This table is only what config validation knows about the default processes
+(`canonical_category`, `known_state_categories`); the states endpoint is authoritative per organization.
 
 Source of `PROCESS_STATES`: MicrosoftDocs/azure-devops-docs ``docs/boards/work-items/workflow-and-state-categories.md``
 (revision 07a2023) plus the vsts-rest-api-specs 7.1 example ``workItemTypeStates/GET__workitem_type_states.json``,
 as compiled in the project's reference data (``reference/azure-devops/process-states.json``). Two doubtful cells
 noted there: Agile User Story "Resolved" is assumed category Resolved; Scrum Epic/Feature use "In Progress".
-
-Fallbacks (decided here, used by `resolve_ado_state`) when a type has no state in the wanted category:
-
-- ``Resolved`` -> the *last* ``InProgress`` state of the type (Basic, Scrum and CMMI Requirement/Feature have no
-  Resolved category; CMMI Feature's "Resolved" state is itself InProgress, and picking the last one keeps
-  ready_for_review apart from active, which takes the first).
-- ``Removed`` -> the first ``Completed`` state. An abandoned increment's item should leave the board rather than
-  stay open; types such as Basic Issue or Agile Bug cannot be removed. The item then reads as Completed, so the
-  receipt (what was written) becomes the base and no loop follows; add a tag to the abandoned mapping to tell
-  abandoned from completed on such types.
-- ``Proposed`` -> the first ``InProgress`` state (Scrum Impediment starts "Open", which is InProgress).
-- ``InProgress`` and ``Completed`` exist in every default type; no fallback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from weavesync.model import Target
+from collections.abc import Mapping
 
 CATEGORIES: tuple[str, ...] = ("Proposed", "InProgress", "Resolved", "Completed", "Removed")
 """ADO state categories, spelled as the REST API returns them."""
-
-_FALLBACK: Mapping[str, tuple[str, bool]] = {
-    # wanted category -> (fallback category, take the last matching state instead of the first)
-    "Resolved": ("InProgress", True),
-    "Removed": ("Completed", False),
-    "Proposed": ("InProgress", False),
-}
 
 _AGILE_FULL = (("New", "Proposed"), ("Active", "InProgress"), ("Resolved", "Resolved"), ("Closed", "Completed"),
                ("Removed", "Removed"))
@@ -112,33 +93,3 @@ def states_for(process: str, work_item_type: str) -> tuple[tuple[str, str], ...]
     """The default states of one type in one default process (None when the table does not know them)."""
     types = PROCESS_STATES.get(process)
     return None if types is None else types.get(work_item_type)
-
-
-def resolve_ado_state(target: Target, type_states: Sequence[tuple[str, str]]) -> str | None:
-    """The concrete state name to write for `target` on a work item type with `type_states` (name, category).
-
-    A named state wins when the type has it (matched case-insensitively, returned in the type's spelling). Else
-    the target's category picks the first state of that category in workflow order, with the fallbacks in the
-    module docstring. None means the type cannot express the target: the adapter reports it, never guesses.
-    """
-    if target.state is not None:
-        for name, _category in type_states:
-            if name.casefold() == target.state.casefold():
-                return name
-    if target.category is None:
-        return None
-    wanted = canonical_category(target.category) or target.category
-    found = _pick(type_states, wanted, last=False)
-    if found is not None:
-        return found
-    fallback = _FALLBACK.get(wanted)
-    if fallback is None:
-        return None
-    return _pick(type_states, fallback[0], last=fallback[1])
-
-
-def _pick(type_states: Sequence[tuple[str, str]], category: str, *, last: bool) -> str | None:
-    matches = [name for name, cat in type_states if (canonical_category(cat) or cat) == category]
-    if not matches:
-        return None
-    return matches[-1] if last else matches[0]
