@@ -92,7 +92,8 @@ def _mode(accept: bool, decline: bool, status_text: str | None) -> str | None:
     given = [name for name, on in (("accept", accept), ("decline", decline), ("status", status_text is not None))
              if on]
     if len(given) > 1:
-        raise UsageError("give only one of --accept, --decline and --status")
+        raise UsageError("give only one of --accept, --decline and --status",
+                         hint="--accept takes the proposal, --decline keeps SpecWeave's status, --status S sets S")
     return given[0] if given else None
 
 
@@ -145,7 +146,8 @@ def _answers(session: SyncSession, state: AppState, inc_id: str, decisions: list
     current = session.increment(inc_id).status
     if mode is None:
         if not can_ask(state, no_input=False):
-            raise UsageError("give --accept, --decline or --status S (no terminal to ask on)")
+            raise UsageError("give --accept, --decline or --status S (no terminal to ask on)",
+                             hint="see each decision's question and answers with `weavesync pending`")
         prompter = TerminalPrompter(render.console())
     for decision in decisions:
         ask = ask_from_json(decision.payload)

@@ -224,7 +224,8 @@ def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
         raise ConfigError(f"{path}: not found", hint="create the project with `specweave init` first; "
                           "weavesync init only adds its block to an existing config.json") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}",
+                          hint="check that the file is readable by this user") from exc
     try:
         raw, _fmt = jsonfile.loads(data)
     except jsonfile.JsonFileError as exc:

@@ -137,7 +137,8 @@ def link(increment: str, target: str, story: str | None, create: bool, item_type
         _create_and_link(current_state(), increment, target, item_type)
         return
     if item_type is not None:
-        raise UsageError("--type only applies with --create")
+        raise UsageError("--type only applies with --create",
+                         hint="add --create to make a new item of that type, or leave --type out")
     tracker, item = parse_target(target)
     story_id = _story_id(story)
     state = current_state()

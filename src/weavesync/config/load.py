@@ -113,9 +113,11 @@ def _read_json(path: Path) -> Mapping[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}",
+                          hint="check that the file is readable by this user") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})",
+                          hint="save the file as UTF-8 (SpecWeave writes it that way)") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -124,7 +126,8 @@ def _read_json(path: Path) -> Mapping[str, Any] | None:
             hint="fix the JSON syntax (a trailing comma or a missing quote is the usual cause)",
         ) from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a JSON object", path="$")
+        raise ConfigError(f"{path}: the top level must be a JSON object", path="$",
+                          hint="wrap the settings in { ... } as SpecWeave writes them")
     return data
 
 

@@ -104,14 +104,16 @@ def load_increment(path: Path, *, root: Path, archived: bool, defaults: Defaults
     metadata = read_metadata(path / METADATA, meta_file)
 
     raw = metadata.get("status")
+    fix = f"set \"status\" to one of: {', '.join(s.value for s in Status)}"
     if raw is None:
-        raise SpecWeaveFileError(meta_file, "missing", field="status")
+        raise SpecWeaveFileError(meta_file, "missing", field="status", hint=fix)
     if not isinstance(raw, str):
-        raise SpecWeaveFileError(meta_file, f"must be a string, found {type(raw).__name__}", field="status")
+        raise SpecWeaveFileError(meta_file, f"must be a string, found {type(raw).__name__}", field="status",
+                                 hint=fix)
     try:
         status = normalise_status(raw)
     except ValueError as exc:
-        raise SpecWeaveFileError(meta_file, str(exc), field="status") from None
+        raise SpecWeaveFileError(meta_file, str(exc), field="status", hint=fix) from None
 
     spec = _read_spec(path / SPEC, relative(root, path / SPEC))
     spec_status = spec.get("status") if spec is not None else None

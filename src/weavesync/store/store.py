@@ -66,7 +66,8 @@ class Store:
         try:
             self._engine: Engine = make_engine(url)
         except (ArgumentError, ImportError) as exc:
-            raise StoreError(f"cannot use state store {self.where}: {exc}") from exc
+            raise StoreError(f"cannot use state store {self.where}: {exc}",
+                             hint="check WEAVESYNC_DATABASE_URL (sqlite:///PATH or postgresql://...)") from exc
         self._reader = self._engine.execution_options(**{READ_ONLY: True})
         try:
             with self._errors("open"):

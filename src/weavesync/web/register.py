@@ -119,7 +119,8 @@ def register_webhooks(session: SyncSession, url: str, secret: Secret | str | Non
     """
     chosen = trackers if trackers is not None else [t for t in Tracker if t in session.config.trackers]
     if not chosen:
-        raise ConfigError("no tracker is configured in .specweave/config.json: nothing to register")
+        raise ConfigError("no tracker is configured in .specweave/config.json: nothing to register",
+                          hint="add a github, jira or ado block under sync (see docs/trackers.md)")
     secrets = {tracker: _secret(session, tracker, secret) for tracker in chosen}
     created: list[str] = []
     for tracker in chosen:
