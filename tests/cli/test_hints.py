@@ -73,3 +73,16 @@ def test_an_increment_without_a_valid_status(invoke: Invoke, project: Path, stat
     error, hint = _two_lines(result.stderr)
     assert "metadata.json: status: " in error
     assert hint.startswith('hint: set "status" to one of: ') and "completed" in hint
+
+
+def test_a_usage_error_without_its_own_hint_points_at_the_command_help(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    world = make_world(tmp_path, monkeypatch)
+    world.person_closes()
+    assert world.invoke("sync").exit_code == 3
+    result = world.invoke("resolve", "0042", "--status", "completed")
+    assert result.exit_code == 2
+    error, hint = _two_lines(result.stderr)
+    assert error == "error: --status completed is not allowed from `active`; allowed: backlog, paused, " \
+                    "ready_for_review, abandoned"
+    assert hint.startswith("hint: see '") and hint.endswith(" resolve --help'")

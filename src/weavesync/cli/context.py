@@ -27,6 +27,8 @@ class AppState:
     debug: bool = False
     json: bool = False
     quiet: bool = False
+    command_path: str | None = None
+    """The command being run (``weavesync resolve``), for the ``see '... --help'`` hint of a usage error."""
 
 
 def current_state() -> AppState:
@@ -54,13 +56,22 @@ def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _project(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """Record ``--project``, and which command is running: click calls this for every command on the way
+    down, given or not, so the deepest one is recorded last."""
+    state = ctx.find_root().ensure_object(AppState)
+    state.command_path = ctx.command_path
+    if value is not None:
+        state.project = value
+
+
 def _project_option() -> Callable[[F], F]:
     return click.option(
         "--project",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
         expose_value=False,
-        callback=_store("project"),
+        callback=_project,
         help="The SpecWeave project (the folder holding .specweave/). Default: search upwards from here.",
     )
 

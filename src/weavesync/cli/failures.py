@@ -18,7 +18,7 @@ from click.exceptions import Exit, NoArgsIsHelpError
 
 from weavesync import exitcodes
 from weavesync.cli.context import AppState
-from weavesync.errors import WeavesyncError
+from weavesync.errors import UsageError, WeavesyncError
 
 
 def _one_line(text: str) -> str:
@@ -47,7 +47,9 @@ def handle(exc: BaseException, state: AppState) -> int:
     summary even with ``--debug``."""
     if state.debug and not isinstance(exc, click.UsageError):
         traceback.print_exception(exc, file=sys.stderr)
-    if isinstance(exc, WeavesyncError):
+    if isinstance(exc, UsageError):
+        report(exc.message, exc.hint or f"see '{state.command_path or 'weavesync'} --help'")
+    elif isinstance(exc, WeavesyncError):
         report(exc.message, exc.hint)
     elif isinstance(exc, click.UsageError):
         command = exc.ctx.command_path if exc.ctx is not None else "weavesync"

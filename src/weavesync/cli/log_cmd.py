@@ -66,10 +66,21 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+_WHOLE = frozenset({"Time", "Increment"})
+"""Columns people copy from (into `--since`, `resolve`): never cut with an ellipsis; the others fold."""
+
+
+def _column(table: Table, name: str) -> None:
+    if name in _WHOLE:
+        table.add_column(name, no_wrap=True)
+    else:
+        table.add_column(name, overflow="fold")
+
+
 def _sync_table(records: list[dict[str, object]]) -> Table:
     table = Table(title=Text("Sync log"), title_justify="left")
     for name in ("Time", "Increment", "Item", "Dir", "Change", "Outcome", "Trigger", "Reason"):
-        table.add_column(name)
+        _column(table, name)
     for r in records:
         change = f"{_cell(r.get('from')) or '-'} → {_cell(r.get('to')) or '-'}"
         outcome = _cell(r.get("outcome")) + (f" (attempt {r['attempt']})" if r.get("attempt") else "")
@@ -92,7 +103,7 @@ def _external(value: object) -> str:
 def _conflict_table(records: list[dict[str, object]]) -> Table:
     table = Table(title=Text("Conflict history"), title_justify="left")
     for name in ("Time", "Increment", "Item", "SpecWeave", "Item state", "Strategy", "Winner", "Reason"):
-        table.add_column(name)
+        _column(table, name)
     for r in records:
         table.add_row(Text(_cell(r.get("ts"))), Text(_cell(r.get("increment"))),
                       Text(f"{_cell(r.get('tracker'))} {_cell(r.get('item'))}"), Text(_cell(r.get("local"))),
