@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.shell_completion import ShellComplete
 
 from weavesync.cli.completion_cmd import complete_var, detect_shell
+from weavesync.cli.context import AppState
 from weavesync.cli.main import cli
 from weavesync.errors import UsageError
 
@@ -70,3 +72,30 @@ def test_the_shell_protocol_in_a_child_process() -> None:
     done = subprocess.run([sys.executable, "-m", "weavesync"], env=env, capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.stdout.splitlines() == ["plain,github", "plain,jira", "plain,ado"]
+
+
+def _complete_in(args: list[str], incomplete: str) -> list[tuple[str, str | None]]:
+    shell = ShellComplete(cli, {"obj": AppState()}, "weavesync", complete_var("weavesync"))
+    return [(item.value, item.help) for item in shell.get_completions(args, incomplete)]
+
+
+def test_increment_ids_complete_from_the_project(project: Path) -> None:
+    where = ["--project", str(project)]
+    assert _complete_in(["sync", *where], "") == [("0001-status-sync", None), ("0002-checkout", None),
+                                                  ("0003-search", "archived")]
+    assert _complete_in(["resolve", *where], "2") == [("0002-checkout", None)]
+    assert _complete_in(["link", *where], "0003") == [("0003-search", "archived")]
+    assert _complete_in(["unlink", *where], "9") == []
+    assert _complete_in(["plan", *where, "0001-status-sync"], "00") == [
+        ("0001-status-sync", None), ("0002-checkout", None), ("0003-search", "archived")]
+
+
+def test_increment_ids_from_the_working_directory_and_none_outside_a_project(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project / ".specweave")
+    assert [value for value, _help in _complete_in(["push"], "000")] == [
+        "0001-status-sync", "0002-checkout", "0003-search"]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    assert _complete_in(["push"], "") == []

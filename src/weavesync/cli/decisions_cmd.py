@@ -23,6 +23,7 @@ from rich.text import Text
 
 from weavesync import exitcodes
 from weavesync.cli import render
+from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
@@ -160,7 +161,7 @@ def _answers(session: SyncSession, state: AppState, inc_id: str, decisions: list
     "weavesync resolve 0042 --accept",
     "weavesync resolve 0042 --status paused --link github:acme/shop#101",
 ))
-@click.argument("increment")
+@click.argument("increment", shell_complete=increment_ids)
 @click.option("--accept", is_flag=True, default=False,
               help="Take the proposal (yes); for a conflict, take the item's state (use-external).")
 @click.option("--decline", is_flag=True, default=False,

@@ -19,6 +19,7 @@ import re
 import click
 
 from weavesync.cli import remote, render
+from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.report import link_defaults, link_row
@@ -114,7 +115,7 @@ def _create_and_link(state: AppState, increment: str, target: str, item_type: st
     "weavesync link 0042 ado:acme/Shop#2440",
     "weavesync link 0042 jira --create          # make the item in the configured Jira project",
 ))
-@click.argument("increment")
+@click.argument("increment", shell_complete=increment_ids)
 @click.argument("target")
 @click.option("--story", default=None, metavar="US-NNN",
               help="Link TARGET as the item of one user story instead of the whole increment.")
@@ -158,7 +159,7 @@ def link(increment: str, target: str, story: str | None, create: bool, item_type
     "weavesync unlink 0042 github:acme/shop#101",
     "weavesync unlink 0042-checkout jira:CORE-77",
 ))
-@click.argument("increment")
+@click.argument("increment", shell_complete=increment_ids)
 @click.argument("target")
 @common_options
 @json_option

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from weavesync.cli import render
+from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
@@ -132,7 +133,7 @@ def _sync_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Never prompt, even on a terminal: store decisions as pending (exit 3).")(func)
     func = click.option("--yes", "-y", is_flag=True, default=False,
                         help="Apply proposals and confirmations without asking.")(func)
-    return click.argument("increments", nargs=-1, metavar="[INCREMENT]...")(func)
+    return click.argument("increments", nargs=-1, metavar="[INCREMENT]...", shell_complete=increment_ids)(func)
 
 
 _EXIT_NOTE = ("Exit codes: 0 done, 1 a write died or something could not be read (wins over 3), 3 decisions are "
@@ -170,7 +171,7 @@ pull = _make("pull", "pull", "Pull changes of the linked items into INCREMENTs (
     "weavesync plan 0042 --strategy external-wins",
     "weavesync plan --json | jq '.changes[] | select(.action != \"none\")'",
 ))
-@click.argument("increments", nargs=-1, metavar="[INCREMENT]...")
+@click.argument("increments", nargs=-1, metavar="[INCREMENT]...", shell_complete=increment_ids)
 @click.option("--yes", "-y", is_flag=True, default=False, help="Preview `sync --yes` (proposals applied).")
 @click.option("--strategy", type=click.Choice(CONFLICT_STRATEGIES), default=None,
               help="Preview conflicts settled by this strategy.")
