@@ -12,7 +12,6 @@ command does: other commands never pay for it.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,8 +85,6 @@ def demo(directory: Path | None, interactive: bool | None) -> None:
     from weavesync.demo import run_demo, to_json
 
     state = current_state()
-    # stamina reports each scheduled retry as a warning on its logger; the demo shows the retries itself.
-    logging.getLogger("stamina").addHandler(logging.NullHandler())
     asking = can_ask(state, no_input=False) if interactive is None else (interactive and not state.json)
     console = render.console()
     events: list[Event] = []

@@ -6,6 +6,8 @@ each command (or command group) in its own module.
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from weavesync import __version__
@@ -46,4 +48,7 @@ for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, i
 
 def main() -> None:
     """Console-script entry point (`weavesync = weavesync.cli.main:main`)."""
+    # Every retry is a record in the sync log (with --debug, also a log line); without a handler, stamina's own
+    # warning would reach stderr as a bare "stamina.retry_scheduled" line.
+    logging.getLogger("stamina").addHandler(logging.NullHandler())
     cli(prog_name="weavesync")  # the same name in usage lines and hints, also under `python -m weavesync`
