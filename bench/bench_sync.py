@@ -138,6 +138,8 @@ class Result:
     trackers: list[str]
     github_pacing: bool
     steps: list[Step] = field(default_factory=list)
+    rss_before_mib: float = 0.0
+    """This process's maxrss once the project is built, before the first run (imports, harness)."""
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
@@ -298,6 +300,7 @@ def run(increments: int = 1000, trackers: Sequence[str] = ("github", "jira", "ad
             items = seed_items(sandbox, chosen, increments)
             write_project(root, chosen, items, increments)
             bench = Bench(sandbox, root, chosen, use_tracemalloc=use_tracemalloc)
+            result.rss_before_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             links = increments * len(chosen)
 
             def limits(real: bool) -> None:
@@ -349,7 +352,8 @@ def print_result(result: Result, out: Callable[[str], None] = print) -> None:
     pacing = "adapter pacing 60 writes/min + real GitHub limits" if result.github_pacing else \
         "GitHub limits lifted, no write pacing"
     out(f"bench_sync: {result.increments} increments x {len(result.trackers)} trackers "
-        f"({', '.join(result.trackers)}); library calls reconcile/plan; {pacing}")
+        f"({', '.join(result.trackers)}); library calls reconcile/plan; {pacing}; "
+        f"maxrss before the first run {result.rss_before_mib:.0f} MiB")
     for step in result.steps:
         heap = f", heap peak +{step.heap_peak_mib:.1f} MiB" if step.heap_peak_mib is not None else ""
         out(f"\n== {step.name}: {step.seconds:.2f} s, {step.total_calls} API calls "
