@@ -97,3 +97,14 @@ def test_prune_removes_only_finished_rows_older_than_the_cutoff(store: Store) ->
     assert [d.delivery_id for d in store.unprocessed_deliveries(10)] == ["unprocessed"]
     assert not store.record_delivery(tracker="github", delivery_id="new", headers={}, body=b"{}", now=at(103))
     assert store.record_delivery(tracker="github", delivery_id="old", headers={}, body=b"{}", now=at(103))
+
+
+def test_last_receipts_reads_many_links_at_once(store: Store) -> None:
+    keys = [f"github:acme/shop#{n}" for n in range(1, 1203)]
+    with store.transaction() as conn:
+        for n, key in enumerate(keys[:1200]):
+            store.record_receipt(conn, link_key=key, version=f"v{n}", state={"state": "open"}, op_id=None, now=T0)
+    found = store.last_receipts(keys)
+    assert len(found) == 1200 and found[keys[5]]["version"] == "v5"
+    assert keys[-1] not in found
+    assert store.last_receipt(keys[5]) == found[keys[5]]

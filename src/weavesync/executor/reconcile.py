@@ -122,9 +122,12 @@ def read_remote(session: SyncSession, increments: Iterable[Increment], progress:
 
 
 def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, RemoteItem | None],
-                     failures: dict[Tracker, str], policy: Policy) -> list[LinkResult]:
+                     failures: dict[Tracker, str], policy: Policy,
+                     receipts: dict[str, dict[str, Any]] | None = None) -> list[LinkResult]:
     results: list[LinkResult] = []
     now = session.now()
+    if receipts is None:
+        receipts = session.store.last_receipts([link.key for link in inc.links])
     for link in inc.links:
         if link.tracker in failures:
             results.append(LinkResult(inc.id, link, [], error=failures[link.tracker]))
@@ -132,7 +135,7 @@ def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, Rem
         if link.key not in remote:
             results.append(LinkResult(inc.id, link, [], error=f"{link.key} was not read"))
             continue
-        receipt = session.store.last_receipt(link.key)
+        receipt = receipts.get(link.key)
         view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
                         remote=remote[link.key], base=inc.bases.get(link.key),
                         last_receipt_version=receipt.get("version") if receipt else None)
@@ -148,12 +151,13 @@ def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None
     tell = progress or _no_progress
     increments, problems = select(session, refs)
     remote, failures = read_remote(session, increments, tell)
+    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
     for index, inc in enumerate(increments):
         tell(f"deciding {inc.id}", index, len(increments))
-        report.links.extend(decide_increment(session, inc, remote, failures, policy))
-    report.pending = [d for d in session.store.pending_decisions()
-                      if any(d.increment == inc.id for inc in increments)]
+        report.links.extend(decide_increment(session, inc, remote, failures, policy, receipts))
+    ids = {inc.id for inc in increments}
+    report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
     return report
 
 
@@ -165,18 +169,19 @@ def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None =
     tell = progress or _no_progress
     increments, problems = select(session, refs)
     remote, failures = read_remote(session, increments, tell)
+    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
     again: list[Increment] = []
     for index, inc in enumerate(increments):
         tell(f"deciding {inc.id}", index, len(increments))
-        results = decide_increment(session, inc, remote, failures, policy)
+        results = decide_increment(session, inc, remote, failures, policy, receipts)
         report.links.extend(results)
         changed = _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
         if changed is not None:
             again.append(changed)
     # Second pass: an accepted inbound change moved SpecWeave; its other links now see a local change to push.
     for inc in again:
-        results = decide_increment(session, inc, remote, failures, policy)
+        results = decide_increment(session, inc, remote, failures, policy, receipts)
         report.links.extend(results)
         _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
     if execute:

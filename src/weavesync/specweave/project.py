@@ -97,6 +97,12 @@ class Project:
 
     def _resolve(self, ref: str) -> tuple[Path, bool]:
         text = ref.strip()
+        if INCREMENT_DIR.match(text):
+            # A full id (what the outbox and the store hold): look at the two places it can be, without listing.
+            found = [(folder / text, archived) for folder, archived in
+                     ((self.increments_dir, False), (self.increments_dir / ARCHIVE, True)) if (folder / text).is_dir()]
+            if len(found) == 1:
+                return found[0]
         dirs = self.increment_dirs()
         exact = [pair for pair in dirs if pair[0].name == text]
         if not exact:

@@ -7,10 +7,11 @@ when two writers race (the loser's insert does nothing and its update wins or lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from weavesync.store.dialect import insert_ignore
 from weavesync.store.schema import cursors, receipts
@@ -28,8 +29,22 @@ def record_receipt(
 def last_receipt(conn: Connection, link_key: str) -> dict[str, Any] | None:
     """``{link_key, version, state, op_id, at}`` of the latest write to `link_key`, or None."""
     row = conn.execute(select(receipts).where(receipts.c.link_key == link_key)).first()
-    if row is None:
-        return None
+    return None if row is None else _receipt(row)
+
+
+def last_receipts(conn: Connection, link_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The latest receipt of each of `link_keys` that has one, in one query per 500 keys (not one per link)."""
+    found: dict[str, dict[str, Any]] = {}
+    keys = list(dict.fromkeys(link_keys))
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for row in conn.execute(select(receipts).where(receipts.c.link_key.in_(chunk))):
+            receipt = _receipt(row)
+            found[receipt["link_key"]] = receipt
+    return found
+
+
+def _receipt(row: Row[Any]) -> dict[str, Any]:
     m = row._mapping
     return {
         "link_key": m["link_key"],

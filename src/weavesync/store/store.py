@@ -12,7 +12,7 @@ engine commits a decision and its outbox rows together. The others open their ow
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -304,6 +304,11 @@ class Store:
     def last_receipt(self, link_key: str) -> dict[str, Any] | None:
         with self._read() as conn:
             return _receipts.last_receipt(conn, link_key)
+
+    def last_receipts(self, link_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """`last_receipt` for many links at once (a reconcile reads them all before deciding)."""
+        with self._read() as conn:
+            return _receipts.last_receipts(conn, link_keys)
 
     # -- webhook deliveries --------------------------------------------------------------------------------
 
