@@ -4,6 +4,7 @@
 together; it never imports `cli` or `web`.
 """
 
+from weavesync.executor.inbound import poll_trackers, process_deliveries
 from weavesync.executor.reconcile import (
     Answer,
     LinkResult,
@@ -13,7 +14,6 @@ from weavesync.executor.reconcile import (
     reconcile,
     resolve_pending,
 )
-from weavesync.executor.inbound import poll_trackers, process_deliveries
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
 from weavesync.executor.watch import watch
