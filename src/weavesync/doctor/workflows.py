@@ -30,6 +30,7 @@ from weavesync.doctor.finding import Finding
 from weavesync.errors import TrackerError
 from weavesync.model import Link, RemoteItem, Status, Tracker
 from weavesync.trackers.base import TargetCheck, TrackerAdapter, Workflow
+from weavesync.trackers.registry import kind
 
 CHECK = "workflow"
 
@@ -201,7 +202,8 @@ class _Context:
             both = " and ".join(s.value for s in group)
             word = MARKER_KEY.get(self.tracker, "labels")
             out.append(Finding(CHECK, "warning", f"on {label}, {both} are all written as '{checks[group[0]].state}' "
-                               f"with the same {word}, so a change seen in the tracker cannot tell them apart",
+                               f"with the same {word}, so a change seen in {kind(self.tracker).display_name} cannot "
+                               "tell them apart",
                                f"add a distinguishing entry under {self.marker_key(group[-1])}",
                                tracker=self.name, item=item))
         return out

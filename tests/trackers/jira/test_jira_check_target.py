@@ -66,7 +66,7 @@ def test_already_there(adapter: JiraAdapter, alice: httpx.Client) -> None:
 def test_category_fallback_names_the_status_and_the_rule(adapter: JiraAdapter, alice: httpx.Client) -> None:
     check = adapter.check_target(Target("Blocked", "indeterminate"), item=new_issue(alice, "fallback"))
     assert (check.state, check.reachable, check.path) == ("In Progress", True, ("In Progress",))
-    assert check.fallback == "category indeterminate (In Progress or In Review or On Hold)"
+    assert check.fallback == "category indeterminate: one of In Progress, In Review, On Hold"
     typed = adapter.check_target(Target("Blocked", "indeterminate"), item_type="Task")
     assert (typed.state, typed.reachable, typed.fallback) == ("In Progress", None, check.fallback)
 

@@ -256,7 +256,7 @@ class JiraAdapter:
                                problem=f"{project} {kind} has no status for {_wanted(target)}; its statuses: {names}")
         fallback = None
         if by_category:
-            fallback = f"category {target.category}" + (f" ({' or '.join(options)})" if len(options) > 1 else "")
+            fallback = f"category {target.category}" + (f": one of {', '.join(options)}" if len(options) > 1 else "")
         if current is None:
             return TargetCheck(state=options[0], fallback=fallback)
         here = transitions.Status(current.state.state_id or "", current.state.state, current.state.category)
