@@ -151,7 +151,8 @@ class Governor:
     _last_write: float | None = None
     remaining: int | None = None
     limit: int | None = None
-    reset_in: float | None = None
+    reset_at: float | None = None
+    """When the budget refills, on `clock`'s scale; past it, the last known budget no longer applies."""
     paused_total: float = 0.0
 
     def before(self, method: str) -> float:
@@ -161,9 +162,12 @@ class Governor:
             wait = max(0.0, self._not_before - now)
             if method.upper() in WRITE_METHODS and self.writes_per_minute and self._last_write is not None:
                 wait = max(wait, self._last_write + 60.0 / self.writes_per_minute - now)
-            if (self.remaining is not None and self.limit and self.reset_in is not None
+            if self.reset_at is not None and now >= self.reset_at:
+                # The window has rolled over: the budget we last saw has refilled.
+                self.remaining = self.limit = self.reset_at = None
+            if (self.remaining is not None and self.limit and self.reset_at is not None
                     and self.remaining <= max(1, int(self.limit * self.reserve))):
-                wait = max(wait, self.reset_in / max(1, self.remaining))
+                wait = max(wait, (self.reset_at - now) / max(1, self.remaining))
             wait = min(wait, self.max_pause)
             if method.upper() in WRITE_METHODS:
                 self._last_write = now + wait
@@ -184,7 +188,7 @@ class Governor:
                 self.limit = limit
             reset = parse_reset(headers.get("x-ratelimit-reset"), now=now_wall)
             if reset is not None:
-                self.reset_in = reset
+                self.reset_at = self.clock() + reset
             delay = headers.get("x-ratelimit-delay")
             extra = 0.0
             if delay:
