@@ -77,6 +77,7 @@ def test_create_makes_the_item_in_the_mapped_state_and_links_it(
 
     item = str(data["item"])
     assert data["increment"] == inc and data["tracker"] == tracker.value
+    assert data["created"] is True
     remote = remote_project.alice(tracker).read_many([item], default_mappings()[tracker].managed)[item]
     assert remote is not None
     assert default_mappings()[tracker].satisfies(remote.state, status), remote.state
@@ -138,7 +139,7 @@ def test_a_lost_create_response_then_a_rerun_links_the_one_item(
     data = _create(remote_project, inc, tracker.value)
 
     assert CREATE_ROUTES[tracker] not in stats(sandbox, tracker)  # found by its marker: nothing created again
-    assert data["created"] is not True
+    assert data["created"] is False  # the lost attempt made it; the rerun found it by its marker
     item = str(data["item"])
     assert _linked_items(remote_project) == [(tracker.value, item)]
     remote = remote_project.alice(tracker).read_many([item], default_mappings()[tracker].managed)[item]
@@ -150,6 +151,7 @@ def test_rerunning_a_finished_create_changes_nothing(remote_project: RemoteProje
     inc = unique_increment()
     write_increment(remote_project.root, inc)
     first = _create(remote_project, inc, "ado")
+    assert first["created"] is True
     before = (remote_project.root / ".specweave" / "increments" / inc / "metadata.json").read_bytes()
     reset_stats(sandbox)
 

@@ -159,7 +159,10 @@ class TrackerAdapter(Protocol):
 
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
                *, item_type: str | None = None) -> RemoteItem:
-        """Create an item in the connection's project; searches for `marker` first so a retry never duplicates."""
+        """Create an item in the connection's project; searches for `marker` first so a retry never duplicates.
+
+        The returned item's `created` is True when this call made it, False when the search found it (made by an
+        earlier attempt whose response was lost), so a caller can tell a person which happened."""
         ...
 
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:

@@ -103,16 +103,19 @@ def test_comment_with_the_same_op_posts_once(adapter: AdoAdapter, alice: httpx.C
 
 def test_create_after_a_lost_response_does_not_duplicate(sandbox: Sandbox, adapter: AdoAdapter,
                                                          alice: httpx.Client) -> None:
-    control(sandbox, "POST", "script", {"kind": "lost", "method": "POST", "path": r"/workitems/\$"})
     target = Target(state=None, category="InProgress", markers=frozenset({"weavesync-review"}))
+    fresh = adapter.create("Other", "Increment 0041-other", "weavesync:0041-other", target, MANAGED)
+    assert fresh.created is True
+    control(sandbox, "POST", "script", {"kind": "lost", "method": "POST", "path": r"/workitems/\$"})
     with pytest.raises(Retryable):
         adapter.create("Checkout v2", "Increment 0042-checkout", "weavesync:0042-checkout", target, MANAGED)
     created = adapter.create("Checkout v2", "Increment 0042-checkout", "weavesync:0042-checkout", target, MANAGED)
     assert created.state.state == "Active" and created.item_type == "Feature"
+    assert created.created is False  # the lost attempt made it; this one found it by its marker
     assert created.state.markers == frozenset({"weavesync-review"})
     query = {"query": "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND "
                       "[System.Tags] CONTAINS 'weavesync:0042-checkout'"}
     found = alice.post("/Shop/_apis/wit/wiql", json=query).json()["workItems"]
     assert [f"acme/Shop/{w['id']}" for w in found] == [created.link_item]
     again = adapter.create("Checkout v2", "Increment 0042-checkout", "weavesync:0042-checkout", target, MANAGED)
-    assert again.link_item == created.link_item
+    assert again.link_item == created.link_item and again.created is False

@@ -167,6 +167,7 @@ def test_create_after_a_lost_response_does_not_duplicate(adapter: GitHubAdapter,
         adapter.create("0042 checkout", "Increment 0042", "0042-checkout", ACTIVE, MANAGED)
     item = adapter.create("0042 checkout", "Increment 0042", "0042-checkout", ACTIVE, MANAGED)
     assert item.state == ExternalState("open", markers=frozenset({"in-progress"}))
+    assert item.created is False  # the lost attempt made it; this one found it by its marker
     mine = alice.get("/repos/acme/shop/issues", params={"state": "all", "creator": "weavesync-bot",
                                                         "per_page": 100}).json()
     marked = [i for i in mine if "weavesync:increment=0042-checkout" in (i["body"] or "")]
@@ -176,6 +177,7 @@ def test_create_after_a_lost_response_does_not_duplicate(adapter: GitHubAdapter,
 def test_create_closed_item(adapter: GitHubAdapter) -> None:
     item = adapter.create("0043 done already", "", "0043-done", ABANDONED, MANAGED)
     assert item.state == ExternalState("closed", "not_planned", markers=frozenset({"wontfix"}))
+    assert item.created is True
 
 
 def test_describe_workflow(adapter: GitHubAdapter) -> None:

@@ -104,12 +104,15 @@ def test_comment_marker_dedupes(url: str, adapter: JiraAdapter, alice: httpx.Cli
 
 def test_create_after_a_lost_response_does_not_duplicate(sandbox: Sandbox, url: str, adapter: JiraAdapter,
                                                         alice: httpx.Client) -> None:
-    httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST", "path": "/rest/api/3/issue$"})
     target = Target("In Progress", "indeterminate")
+    fresh = adapter.create("Other", "Increment 0041", "0041-other", target, frozenset())
+    assert fresh.created is True
+    httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST", "path": "/rest/api/3/issue$"})
     with pytest.raises(Retryable):
         adapter.create("Checkout", "Increment 0042", "0042-checkout", target, frozenset())
     created = adapter.create("Checkout", "Increment 0042", "0042-checkout", target, frozenset())
     assert created.state.state == "In Progress"
+    assert created.created is False  # the lost attempt made it; this one found it by its marker
     issues = sandbox.apps["jira"].state.state.issues.values()
     marked = [i for i in issues if has_marker(i.description, link_marker("0042-checkout"))]
     assert [i.key for i in marked] == [created.link_item]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -223,7 +224,7 @@ class AdoAdapter:
             raw = self.client.create(wit, ops)
             found = str(ItemRef(self.organization, self.project, int(raw["id"])))
         self.write(found, target, managed)
-        return self._read_one(found, managed)
+        return replace(self._read_one(found, managed), created=existing is None)
 
     def find_marker(self, tag: str) -> int | None:
         """The lowest id of the project's items tagged `tag` (the first one created wins, should two exist)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -258,17 +259,18 @@ class GitHubAdapter:
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
                *, item_type: str | None = None) -> RemoteItem:
         """Create an issue carrying a hidden increment marker, unless one of ours already carries it (a retry
-        after a lost response); then bring it to `target`."""
+        after a lost response); then bring it to `target`. `created` says which of the two happened."""
         owner, repo = self._place()
         hidden = increment_marker(marker)
         issue = self._find_marked(owner, repo, hidden)
+        made = issue is None
         if issue is None:
             text = body if hidden in body else f"{body.rstrip()}\n\n{hidden}".lstrip()
             issue = self.client.http.post(f"/repos/{owner}/{repo}/issues", json={
                 "title": title, "body": text, "labels": sorted(target.markers)}).json()
         ref = IssueRef(owner, repo, int(issue["number"]))
         _, issue = self._write(ref, str(ref), target, managed, issue)
-        return self._item(issue, ref, managed | target.markers)
+        return replace(self._item(issue, ref, managed | target.markers), created=made)
 
     def _find_marked(self, owner: str, repo: str, hidden: str) -> dict[str, Any] | None:
         params = {"state": "all", "creator": self._me(), "sort": "created", "direction": "desc",

@@ -10,6 +10,7 @@ without writing: the project's status list is read once per adapter, each status
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -209,7 +210,7 @@ class JiraAdapter:
                 fields["labels"] = sorted(target.markers)
             key = str(self.client.create_issue(fields)["key"])
         self.write(key, target, managed)
-        return self._read(key, managed)
+        return replace(self._read(key, managed), created=not existing)
 
     # -- introspection --------------------------------------------------------------------------------------
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
