@@ -49,7 +49,8 @@ def test_in_process_without_a_terminal() -> None:
     urls = sandbox_urls(result.output)
     assert len(urls) == 3
     assert all(refuses(url) for url in urls), "the sandbox ports are closed"
-    assert not sandbox_threads()
+    # Other test modules may keep their own session sandboxes running: only the demo's must be gone.
+    assert not [t for t in sandbox_threads() if t not in before], "the demo's sandbox thread is stopped"
     assert not [t for t in set(threading.enumerate()) - before if not t.daemon], "no thread left behind"
     project = result.output.split("project: ", 1)[1].split(" (", 1)[0]
     assert not Path(project).exists(), "the temporary project is removed"
