@@ -6,65 +6,23 @@ The child process reaches the file-backed fake tracker through `sync_plugin/site
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import select
-import struct
-import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
+
+import ptyrun
 
 from .sync_world import INC, SyncWorld, make_world
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
-PROMPTS = (b"Answer [", b"Which status? ")
-GUARD_SECONDS = 60.0
-"""Only a guard against a hung child (the test then fails with the output so far); never a timed assertion."""
 
 
 def run_on_pty(world: SyncWorld, answers: list[bytes], *args: str) -> tuple[int, str]:
-    """Run the CLI with a terminal on stdin/stdout/stderr, typing one answer per prompt it shows."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a 120x40 terminal
-    proc = subprocess.Popen([sys.executable, "-m", "weavesync", *args, "--project", str(world.root)],
-                            stdin=slave, stdout=slave, stderr=slave, env=world.child_env(), close_fds=True,
-                            start_new_session=True)
-    os.close(slave)
-    output = b""
-    typed = 0
-    deadline = time.monotonic() + GUARD_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            shown = sum(output.count(p) for p in PROMPTS)
-            if typed < len(answers) and shown > typed:
-                os.write(master, answers[typed])
-                typed += 1
-            elif proc.poll() is not None and not ready:
-                break
-        else:
-            proc.kill()
-            pytest.fail(f"the child did not finish; output so far:\n{output.decode(errors='replace')}")
-        code = proc.wait(timeout=GUARD_SECONDS)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    return code, output.decode(errors="replace").replace("\r\n", "\n")
+    """Run the CLI on a 120x40 terminal, typing one answer per prompt it shows."""
+    return ptyrun.run_on_pty([sys.executable, "-m", "weavesync", *args, "--project", str(world.root)], answers,
+                             env=world.child_env())
 
 
 @pytest.fixture()

@@ -7,62 +7,23 @@ the reopen of 0001 is declined, and the close of 0002 is answered with a custom 
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import select
-import struct
-import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import ANSI, GUARD_SECONDS, REPO, child_env, log_records, refuses, sandbox_urls, statuses
+import ptyrun
+
+from .conftest import GUARD_SECONDS, REPO, child_env, log_records, refuses, sandbox_urls, statuses
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
-PROMPTS = (b"Answer [", b"Which status? ")
 
 
 def run_on_pty(answers: list[bytes], *args: str) -> tuple[int, str]:
-    """Run the CLI with a terminal on stdin/stdout/stderr, typing one answer per prompt it shows."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))  # a 200x50 terminal
-    proc = subprocess.Popen([sys.executable, "-m", "weavesync", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=child_env(TERM="xterm"), cwd=REPO, close_fds=True, start_new_session=True)
-    os.close(slave)
-    output = b""
-    typed = 0
-    deadline = time.monotonic() + GUARD_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            shown = sum(output.count(p) for p in PROMPTS)
-            if typed < len(answers) and shown > typed:
-                os.write(master, answers[typed])
-                typed += 1
-            elif proc.poll() is not None and not ready:
-                break
-        else:
-            proc.kill()
-            pytest.fail(f"the demo did not finish; output so far:\n{output.decode(errors='replace')}")
-        code = proc.wait(timeout=GUARD_SECONDS)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    return code, ANSI.sub("", output.decode(errors="replace")).replace("\r\n", "\n")
+    """Run the demo on a 200x50 terminal, typing one answer per prompt it shows."""
+    return ptyrun.run_on_pty([sys.executable, "-m", "weavesync", *args], answers, env=child_env(TERM="xterm"),
+                             cwd=REPO, size=(50, 200), guard=GUARD_SECONDS)
 
 
 def test_a_person_answers_the_prompts(tmp_path: Path) -> None:
