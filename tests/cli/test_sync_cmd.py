@@ -3,6 +3,7 @@ report, and that off a terminal nothing is ever chosen for a person."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -194,3 +195,18 @@ def test_a_config_error_exits_1_with_one_line(world: SyncWorld, monkeypatch: pyt
     assert code == 1
     assert any("GITHUB_TOKEN" in p for p in report["problems"]) or any(
         "GITHUB_TOKEN" in str(c["error"]) for c in report["changes"])
+
+
+def test_sync_switched_off_in_config_does_nothing_and_says_so(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    world = make_world(tmp_path, monkeypatch)
+    config = world.root / ".specweave" / "config.json"
+    data = json.loads(config.read_text())
+    data["sync"]["statusSync"] = {"enabled": False}
+    config.write_text(json.dumps(data, indent=2))
+    world.set_local("paused")
+    result = world.invoke("sync")
+    assert result.exit_code == 0 and "switched off" in result.output
+    assert world.item()["labels"] != ["paused"], "nothing was pushed"
+    code, out = world.json("sync")
+    assert code == 0 and out["disabled"] is True

@@ -106,6 +106,14 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
     """One sync run; returns the documented exit code."""
     state = current_state()
     with open_session(state) as session:
+        if not session.config.enabled:
+            # The team switched status sync off in config.json: say so rather than silently doing nothing.
+            if state.json:
+                render.print_json({"command": command, "direction": direction, "changes": [], "pending": [],
+                                   "problems": [], "inSync": True, "exitCode": 0, "disabled": True})
+            else:
+                render.say(state, "status sync is switched off (sync.statusSync.enabled is false): nothing done")
+            return 0
         before = statuses(session, refs)
         interactive = can_ask(state, no_input=no_input)
         prompter = TerminalPrompter(render.console()) if interactive else None
