@@ -165,6 +165,17 @@ class TrackerAdapter(Protocol):
         earlier attempt whose response was lost), so a caller can tell a person which happened."""
         ...
 
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        """Who made the latest change of the item's managed status, and when: (None, None) when not recorded.
+
+        The managed status is the state/status plus the labels/tags in `managed` (a change only to other labels
+        does not count). Unlike `read_many` this may cost a call or two per item (GitHub's issue events, Jira's
+        changelog, ADO's updates), because a list read does not always say who moved an item (GitHub names who
+        closed an issue, never who reopened it). Callers use it only for items about to be shown to a person as
+        a decision, never for every item read. Raises only `TrackerError`s.
+        """
+        ...
+
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
         """Statuses with categories and reachable transitions for an item (or the project's default type)."""
         ...

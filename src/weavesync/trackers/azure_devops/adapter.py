@@ -233,6 +233,23 @@ class AdoAdapter:
         ids = [int(w["id"]) for w in self.client.wiql(query, time_precision=False).get("workItems") or []]
         return ids[0] if ids else None
 
+    # who changed it ---------------------------------------------------------------------------------------
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        """Who saved the newest revision that changed ``System.State`` or a managed tag, and its
+        ``System.ChangedDate``, from the item's updates (``System.ChangedBy`` names whoever saved last, for
+        any field)."""
+        ref = self._ref(item)
+        folded = {m.casefold() for m in managed}
+        for update in reversed(self.client.updates(ref.id, project=ref.project, item=item)):
+            fields = update.get("fields") or {}
+            if not ("System.State" in fields or _tags_changed(fields.get("System.Tags"), folded)):
+                continue
+            by = update.get("revisedBy") or {}
+            name = by.get("displayName") or by.get("uniqueName") if isinstance(by, dict) else None
+            when = _time((fields.get("System.ChangedDate") or {}).get("newValue"))
+            return (str(name) if name else None), when
+        return None, None
+
     # describing -------------------------------------------------------------------------------------------
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
         project = self.project
@@ -296,6 +313,15 @@ def _time(value: object) -> datetime | None:
         return parse_utc(str(value))
     except ValueError:
         return None
+
+
+def _tags_changed(change: object, managed: set[str]) -> bool:
+    """Whether a ``System.Tags`` change (old and new value, ';'-separated) added or removed a managed tag."""
+    if not isinstance(change, dict):
+        return False
+    before = {t.casefold() for t in split_tags(change.get("oldValue"))}
+    after = {t.casefold() for t in split_tags(change.get("newValue"))}
+    return bool((before ^ after) & managed)
 
 
 def _wiql_time(ts: datetime) -> str:

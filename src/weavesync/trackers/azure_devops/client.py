@@ -19,6 +19,7 @@ from weavesync.trackers.http import HttpClient
 API = "7.1"
 COMMENTS_API = "7.1-preview.4"
 BATCH_MAX = 200
+UPDATES_PAGE = 200
 PATCH_JSON = "application/json-patch+json"
 
 
@@ -76,6 +77,19 @@ class AdoClient:
                                  params={"api-version": API})
         value: list[dict[str, Any]] = response.json()["value"]
         return value
+
+    def updates(self, item_id: int, *, project: str | None = None, item: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Every revision's changes of an item, oldest first, in pages of 200 (``$top``/``$skip``)."""
+        out: list[dict[str, Any]] = []
+        while True:
+            response = self.http.get(self._wit(project, f"workItems/{item_id}/updates"),
+                                     params={"api-version": API, "$top": str(UPDATES_PAGE), "$skip": str(len(out))},
+                                     item=item)
+            page = list(response.json().get("value") or [])
+            out.extend(page)
+            if len(page) < UPDATES_PAGE:
+                return out
 
     def comments(self, item_id: int, *, project: str | None = None, item: str | None = None
                  ) -> Iterator[dict[str, Any]]:

@@ -281,6 +281,25 @@ class GitHubAdapter:
                     return issue
         return None
 
+    # -- who changed it -------------------------------------------------------------------------------------
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        """The newest ``closed``/``reopened`` event, or ``labeled``/``unlabeled`` of a managed label, from the
+        issue's events (an issue names who closed it, never who reopened it). Pages are read with their ETags,
+        so asking again about an unchanged issue costs no rate budget."""
+        ref = parse_ref(item)
+        wanted = {m.casefold() for m in managed}
+        newest: tuple[datetime, str | None] | None = None
+        for page in self.client.cached_pages(f"{self._path(ref)}/events", {"per_page": PER_PAGE}, item=item):
+            for event in page:
+                if not _counts(event, wanted):
+                    continue
+                when = parse_time(event.get("created_at"))
+                if when is None or (newest is not None and when < newest[0]):
+                    continue
+                actor = event.get("actor") or {}
+                newest = (when, str(actor["login"]) if isinstance(actor, dict) and actor.get("login") else None)
+        return (newest[1], newest[0]) if newest is not None else (None, None)
+
     # -- describe and auth ----------------------------------------------------------------------------------
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
         """GitHub issues have two states, each reachable from the other; closing takes a reason."""
@@ -329,6 +348,15 @@ def _refusal(target: Target, item: str | None) -> Rejected | None:
         return Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {target.reason!r}",
                         tracker="github", item=item)
     return None
+
+
+def _counts(event: dict[str, Any], managed: set[str]) -> bool:
+    """Whether an issue event changed the managed status: a close, a reopen, or a managed label (casefolded)."""
+    kind = event.get("event")
+    if kind in ("closed", "reopened"):
+        return True
+    label = event.get("label") or {}
+    return kind in ("labeled", "unlabeled") and str(label.get("name", "")).casefold() in managed
 
 
 def _date_header(response: httpx.Response) -> datetime | None:

@@ -2,7 +2,8 @@
 
 A 403 is a rate limit (retryable) only when GitHub says so in headers: ``x-ratelimit-remaining: 0`` (primary)
 or a ``retry-after`` (secondary); every other 403 is a permission problem. Single-issue GETs keep the ETag of
-the last answer and send ``If-None-Match``: a 304 costs no rate budget and returns the remembered body.
+the last answer and send ``If-None-Match``: a 304 costs no rate budget and returns the remembered body (and so
+do the pages of an issue's events, which `cached_pages` reads).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -46,6 +48,8 @@ class GitHubClient:
             extra_headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
             governor=governor, is_rate_limited=is_rate_limited, transport=transport)
         self._etags: dict[str, tuple[str, Any]] = {}
+        self._page_etags: dict[str, tuple[str, list[dict[str, Any]], str | None]] = {}
+        """Per page URL (query included): its ETag, body and ``rel="next"`` link, for `cached_pages`."""
 
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.http.base_url!r})"
@@ -88,6 +92,27 @@ class GitHubClient:
             response = self.http.get(url, item=item, params=query)
             yield response.json(), response
             url, query = next_link(response), None
+
+    def cached_pages(self, path: str, params: Mapping[str, Any], *, item: str | None = None
+                     ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a list endpoint like `pages`, each GET conditional on the ETag of that page's last
+        answer: an unchanged page is a 304 (no rate budget) answered from the remembered body and next link."""
+        url: str | None = f"{path}?{urlencode(params)}" if params else path
+        while url is not None:
+            cached = self._page_etags.get(url)
+            headers = {"If-None-Match": cached[0]} if cached else None
+            response = self.http.get(url, item=item, headers=headers)
+            if response.status_code == 304 and cached is not None:
+                body, following = cached[1], cached[2]
+            else:
+                body, following = response.json(), next_link(response)
+                etag = response.headers.get("etag")
+                if etag:
+                    self._page_etags[url] = (etag, body, following)
+                else:
+                    self._page_etags.pop(url, None)
+            yield body
+            url = following
 
     def close(self) -> None:
         self.http.close()

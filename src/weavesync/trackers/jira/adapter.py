@@ -9,8 +9,9 @@ without writing: the project's status list is read once per adapter, each status
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,9 +19,16 @@ from weavesync.errors import ItemGone, Rejected
 from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
 from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 from weavesync.trackers.jira import adf, transitions
-from weavesync.trackers.jira.client import JiraClient
+from weavesync.trackers.jira.client import PAGE, JiraClient
 from weavesync.trackers.jira.cursor import FIRST_READ, Cursor, advance, jql_since
-from weavesync.trackers.jira.issues import READ_EXPAND, READ_FIELDS, parse_jira_time, remote_item
+from weavesync.trackers.jira.issues import (
+    READ_EXPAND,
+    READ_FIELDS,
+    changes_managed,
+    history_author,
+    parse_jira_time,
+    remote_item,
+)
 from weavesync.trackers.jira.transitions import (
     Graph,
     fill_screen,
@@ -211,6 +219,32 @@ class JiraAdapter:
             key = str(self.client.create_issue(fields)["key"])
         self.write(key, target, managed)
         return replace(self._read(key, managed), created=not existing)
+
+    # -- who changed it -------------------------------------------------------------------------------------
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        """The author and time of the newest changelog entry that moved the status or a managed label.
+
+        Read from the changelog endpoint, newest page first: one call for an issue with up to 100 entries (the
+        changelog embedded by ``expand=changelog`` may be cut short on long-lived issues)."""
+        key = item.upper()
+        for history in self._histories_newest_first(key):
+            if changes_managed(history, managed):
+                return history_author(history), parse_jira_time(history.get("created"))
+        return None, None
+
+    def _histories_newest_first(self, key: str) -> Iterator[dict[str, Any]]:
+        first = self.client.changelog(key, 0)
+        values: list[dict[str, Any]] = list(first.get("values") or [])
+        total = int(first.get("total") or len(values))
+        end = total
+        while end > len(values):
+            start = max(end - PAGE, len(values))
+            page = list(self.client.changelog(key, start, end - start).get("values") or [])
+            if not page:
+                break
+            yield from reversed(page)
+            end = start
+        yield from reversed(values[:end])
 
     # -- introspection --------------------------------------------------------------------------------------
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:

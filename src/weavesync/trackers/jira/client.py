@@ -57,6 +57,11 @@ class JiraClient:
             if not token or page.get("isLast"):
                 return
 
+    def changelog(self, key: str, start: int, size: int = PAGE) -> dict[str, Any]:
+        """One page of an issue's changelog, oldest first (``total`` says how many there are)."""
+        return dict(self.http.get(f"{API}/issue/{key}/changelog", params={"startAt": start, "maxResults": size},
+                                  item=key).json())
+
     def transitions(self, key: str) -> list[dict[str, Any]]:
         body = self.http.get(f"{API}/issue/{key}/transitions", params={"expand": "transitions.fields"},
                              item=key).json()

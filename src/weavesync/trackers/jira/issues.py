@@ -55,9 +55,30 @@ def last_status_change(issue: Mapping[str, Any]) -> tuple[str | None, datetime |
         when = parse_jira_time(history.get("created"))
         if when is None or (newest is not None and when <= newest[0]):
             continue
-        author = history.get("author") or {}
-        newest = (when, author.get("displayName") or author.get("emailAddress") or author.get("accountId"))
+        newest = (when, history_author(history))
     return (newest[1], newest[0]) if newest else (None, None)
+
+
+def changes_managed(history: Mapping[str, Any], managed: frozenset[str]) -> bool:
+    """Whether one changelog entry moved the status or added/removed a managed label (labels are kept as one
+    space-separated string on each side of the change)."""
+    folded = {m.casefold() for m in managed}
+    for item in history.get("items") or []:
+        field = item.get("field")
+        if field == "status":
+            return True
+        if field == "labels":
+            before = {t.casefold() for t in str(item.get("fromString") or "").split()}
+            after = {t.casefold() for t in str(item.get("toString") or "").split()}
+            if (before ^ after) & folded:
+                return True
+    return False
+
+
+def history_author(history: Mapping[str, Any]) -> str | None:
+    author = history.get("author") or {}
+    found = author.get("displayName") or author.get("emailAddress") or author.get("accountId")
+    return str(found) if found else None
 
 
 def remote_item(issue: Mapping[str, Any], managed: frozenset[str], base_url: str) -> RemoteItem:
