@@ -21,6 +21,9 @@ class FakeItem:
     version: int = 1
     changed_by: str | None = None
     changed_at: datetime | None = None
+    named_in_reads: bool = True
+    """False: reads do not say who changed the item or when (as GitHub does not for a reopen); only
+    `last_change` does."""
 
 
 class FakeTracker:
@@ -34,17 +37,29 @@ class FakeTracker:
         self.writes: list[tuple[str, Target]] = []
         self.comments: dict[str, list[tuple[str, str]]] = {}
         self.read_calls = 0
+        self.last_change_calls: list[str] = []
+        self.last_change_failures: list[TrackerError] = []
 
-    def person_changes(self, item: str, *, state: str, reason: str | None = None, by: str = "alice") -> None:
+    def person_changes(self, item: str, *, state: str, reason: str | None = None, by: str = "alice",
+                       named: bool = True) -> None:
         fake = self.items[item]
         fake.state, fake.reason, fake.version = state, reason, fake.version + 1
-        fake.changed_by, fake.changed_at = by, datetime.now(UTC)
+        fake.changed_by, fake.changed_at, fake.named_in_reads = by, datetime.now(UTC), named
 
     def _remote(self, item: str, managed: frozenset[str]) -> RemoteItem:
         fake = self.items[item]
         state = ExternalState(state=fake.state, reason=fake.reason, markers=frozenset(fake.labels & managed))
+        named = fake.named_in_reads
         return RemoteItem(link_item=item, tracker=self.tracker, state=state, version=f"{fake.version:09d}",
-                          status_changed_at=fake.changed_at, changed_by=fake.changed_by, title=f"issue {item}")
+                          status_changed_at=fake.changed_at if named else None,
+                          changed_by=fake.changed_by if named else None, title=f"issue {item}")
+
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        self.last_change_calls.append(item)
+        if self.last_change_failures:
+            raise self.last_change_failures.pop(0)
+        fake = self.items[item]
+        return fake.changed_by, fake.changed_at
 
     def read_many(self, items: Sequence[str], managed: frozenset[str]) -> dict[str, RemoteItem | None]:
         self.read_calls += 1
@@ -64,7 +79,7 @@ class FakeTracker:
             self.writes.append((item, target))
             fake.state, fake.labels, fake.version = target.state or fake.state, wanted_labels, fake.version + 1
             fake.reason = target.reason if fake.state == "closed" else None
-            fake.changed_by, fake.changed_at = "weavesync-bot", datetime.now(UTC)
+            fake.changed_by, fake.changed_at, fake.named_in_reads = "weavesync-bot", datetime.now(UTC), True
         remote = self._remote(item, managed)
         return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
                        changed=changed)
@@ -120,15 +135,22 @@ class FakeKind:
 def make_project(root: Path, *, status: str = "active") -> Path:
     """A SpecWeave project with one increment linked to acme/shop#1, as SpecWeave 1.0.x writes it."""
     specweave = root / ".specweave"
-    inc = specweave / "increments" / "0042-checkout"
-    inc.mkdir(parents=True)
+    specweave.mkdir(parents=True)
     (specweave / "config.json").write_text(json.dumps(
         {"project": {"name": "shop"}, "sync": {"github": {"enabled": True, "owner": "acme", "repo": "shop"}}},
         indent=2))
-    metadata = {"id": "0042-checkout", "status": status, "type": "feature",
+    add_increment(root, "0042-checkout", 1, status=status, title="Checkout")
+    return root
+
+
+def add_increment(root: Path, increment: str, issue: int, *, status: str = "active", title: str = "Spec") -> None:
+    """One more increment in `root`'s project, linked to acme/shop#`issue`."""
+    inc = root / ".specweave" / "increments" / increment
+    inc.mkdir(parents=True)
+    metadata = {"id": increment, "status": status, "type": "feature",
                 "created": "2026-11-01T09:00:00.000Z", "lastActivity": "2026-11-01T09:00:00.000Z",
-                "externalLinks": {"github": {"issueNumber": 1, "issueUrl": "https://github.com/acme/shop/issues/1",
+                "externalLinks": {"github": {"issueNumber": issue,
+                                             "issueUrl": f"https://github.com/acme/shop/issues/{issue}",
                                              "repo": "acme/shop"}}}
     (inc / "metadata.json").write_text(json.dumps(metadata, indent=2))
-    (inc / "spec.md").write_text(f"---\nincrement: 0042-checkout\ntitle: Checkout\nstatus: {status}\n---\n\n# Spec\n")
-    return root
+    (inc / "spec.md").write_text(f"---\nincrement: {increment}\ntitle: {title}\nstatus: {status}\n---\n\n# Spec\n")

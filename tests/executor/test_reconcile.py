@@ -15,11 +15,11 @@ import pytest
 from weavesync.engine.retry import RetryPolicy
 from weavesync.errors import AuthFailed, Retryable
 from weavesync.executor import Answer, SyncSession, reconcile, resolve_pending
-from weavesync.model import Status, Tracker
+from weavesync.model import Status, Tracker, format_utc
 from weavesync.specweave import find_project, set_status
 from weavesync.trackers import registry
 
-from .fakes import FakeItem, FakeKind, make_project
+from .fakes import FakeItem, FakeKind, add_increment, make_project
 
 ITEM = "acme/shop#1"
 KEY = f"github:{ITEM}"
@@ -167,3 +167,62 @@ def test_auth_failure_is_kept_dead_with_its_error(session: SyncSession, kind: Fa
 
     assert [w.outcome for w in drain(session, trigger="retry")] == ["ok"]
     assert kind.adapter.items[ITEM].labels == {"paused"}
+
+
+# ---- who changed it: asked only for items about to become decisions ----------------------------------------
+
+OTHER = "acme/shop#2"
+
+
+def two_agreed_links(session: SyncSession, kind: FakeKind) -> None:
+    """0042 ↔ #1 and 0043 ↔ #2, both open and agreed by a first sync (which asks nobody: there is no base yet)."""
+    add_increment(session.project.root, "0043-search", 2)
+    for item in (ITEM, OTHER):
+        kind.adapter.items[item] = FakeItem(state="open", labels={"in-progress"})
+    first = reconcile(session, session.policy())
+    assert not first.pending and not first.problems and kind.adapter.last_change_calls == []
+
+
+def test_who_changed_an_item_is_asked_only_for_the_changed_one(session: SyncSession, kind: FakeKind) -> None:
+    two_agreed_links(session, kind)
+    kind.adapter.person_changes(ITEM, state="closed", reason="completed", named=False)
+    reads = kind.adapter.read_calls
+
+    report = reconcile(session, session.policy())
+
+    assert kind.adapter.last_change_calls == [ITEM]
+    assert kind.adapter.read_calls == reads + 1, "still one batch read"
+    [decision] = report.pending
+    assert decision.payload["changedBy"] == "alice"
+    assert decision.payload["changedAt"] == format_utc(kind.adapter.items[ITEM].changed_at)
+    assert "by alice" in str(decision.payload["reason"])
+    remote = next(r.remote for r in report.links if r.link.item == ITEM)
+    assert remote is not None and remote.changed_by == "alice"
+
+
+def test_nobody_is_asked_when_the_read_already_names_the_person(session: SyncSession, kind: FakeKind) -> None:
+    two_agreed_links(session, kind)
+    kind.adapter.person_changes(ITEM, state="closed", reason="completed", named=True)
+    report = reconcile(session, session.policy())
+    assert len(report.pending) == 1 and kind.adapter.last_change_calls == []
+
+
+def test_nobody_is_asked_when_nothing_changed(session: SyncSession, kind: FakeKind) -> None:
+    two_agreed_links(session, kind)
+    kind.adapter.items[ITEM].changed_by = None  # reads never named anyone; nothing moved either
+    report = reconcile(session, session.policy())
+    assert not report.pending and kind.adapter.last_change_calls == []
+
+
+def test_a_failed_question_leaves_the_person_unnamed_and_the_sync_going(session: SyncSession,
+                                                                      kind: FakeKind) -> None:
+    two_agreed_links(session, kind)
+    kind.adapter.person_changes(ITEM, state="closed", reason="completed", named=False)
+    kind.adapter.last_change_failures.append(Retryable("events unavailable", tracker="github", status=503))
+
+    report = reconcile(session, session.policy())
+
+    assert kind.adapter.last_change_calls == [ITEM]
+    assert not report.problems
+    [decision] = report.pending
+    assert decision.payload["changedBy"] is None and " by " not in str(decision.payload["reason"])

@@ -79,6 +79,10 @@ class FakeAdapter:
         return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
                        changed=changed)
 
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        self._check()
+        return self.items[item].changed_by, None
+
     def comment(self, item: str, body: str, op_id: str) -> bool:
         return True
 

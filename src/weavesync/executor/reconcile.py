@@ -10,7 +10,7 @@ writes to trackers happen last, through the outbox (`executor.run.drain`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from weavesync.engine import (
@@ -25,6 +25,7 @@ from weavesync.engine import (
     Push,
     RecordConflict,
     decide,
+    managed_part,
     resolve_choice,
 )
 from weavesync.errors import SpecWeaveFileError, TrackerError, WeavesyncError
@@ -98,8 +99,10 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 
 def read_remote(session: SyncSession, increments: Iterable[Increment], progress: Progress | None = None
                 ) -> tuple[dict[str, RemoteItem | None], dict[Tracker, str]]:
-    """Every linked item, read in batches per tracker. A tracker that fails is reported, not fatal."""
+    """Every linked item, read in batches per tracker. A tracker that fails is reported, not fatal. Items about to
+    become decisions get who changed them from `name_changers` (a call each, only for those)."""
     tell = progress or _no_progress
+    increments = list(increments)  # walked twice: to read, then to name who changed what
     wanted: dict[Tracker, list[str]] = {}
     for inc in increments:
         for link in inc.links:
@@ -118,7 +121,34 @@ def read_remote(session: SyncSession, increments: Iterable[Increment], progress:
         for item, remote in got.items():
             found[f"{tracker.value}:{item}"] = remote
     tell("read the linked items", len(wanted), len(wanted))
+    name_changers(session, increments, found)
     return found, failures
+
+
+def name_changers(session: SyncSession, increments: Iterable[Increment], found: dict[str, RemoteItem | None]
+                  ) -> None:
+    """Fill in who changed an item (and when, if unknown) where a batch read could not say, in `found`.
+
+    A list read does not always name who moved an item (GitHub names who closed an issue, never who reopened
+    it), and a prompt should say "reopened by alice", not "by someone". Asking costs a call per item, so only
+    items that will become decisions or conflicts are asked about: those whose managed state differs from the
+    link's base. A failed answer leaves the fields empty; it never fails the sync.
+    """
+    asked: set[str] = set()
+    for inc in increments:
+        for link in inc.links:
+            remote, base = found.get(link.key), inc.bases.get(link.key)
+            if remote is None or base is None or remote.changed_by is not None or link.key in asked:
+                continue
+            managed = session.mapping(link.tracker).managed
+            if managed_part(remote.state, managed) == managed_part(base.external, managed):
+                continue
+            asked.add(link.key)
+            try:
+                who, when = session.adapter(link.tracker).last_change(link.item, managed)
+            except TrackerError:
+                continue
+            found[link.key] = replace(remote, changed_by=who, status_changed_at=remote.status_changed_at or when)
 
 
 def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, RemoteItem | None],

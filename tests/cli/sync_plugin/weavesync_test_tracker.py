@@ -114,6 +114,10 @@ class FileTracker:
         return Receipt(link_item=item, tracker=Tracker.GITHUB, state=remote.state, version=remote.version,
                        changed=changed)
 
+    def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
+        found = load()["items"][item]
+        return found["changed_by"], parse_utc(found["changed_at"]) if found["changed_at"] else None
+
     def comment(self, item: str, body: str, op_id: str) -> bool:
         data = load()
         posted = data["comments"].setdefault(item, [])
