@@ -123,3 +123,14 @@ def test_the_client_raises_typed_errors_and_counts_calls() -> None:
         client.get("/boom")
     assert "ghp_secret_value" not in str(caught.value) and "ghp_secret_value" not in repr(client)
     assert client.calls == 3
+
+
+def test_a_success_without_budget_headers_means_the_spent_budget_refilled() -> None:
+    time = FakeTime()
+    gov = governor(time)
+    far = str(int(NOW) + 3600)  # e.g. a reset on a clock ahead of ours
+    gov.after({"x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset": far})
+    gov.after({}, ok=False)
+    assert gov.before("GET") > 0, "a failure says nothing about the budget"
+    gov.after({}, ok=True)
+    assert gov.before("GET") == 0

@@ -176,14 +176,18 @@ class Governor:
             self.paused_total += wait
         return wait
 
-    def after(self, headers: Mapping[str, str]) -> None:
-        """Learn the budget from a response's headers."""
+    def after(self, headers: Mapping[str, str], *, ok: bool = False) -> None:
+        """Learn the budget from a response's headers. `ok`: the call succeeded, so when it carried no budget
+        header the budget we last saw as spent has evidently refilled (a service stops sending the headers once
+        it no longer limits us, and its reset time may be on a clock we do not share)."""
         with self._lock:
             now_wall = self.wall()
             remaining = _int(headers.get("x-ratelimit-remaining"))
             limit = _int(headers.get("x-ratelimit-limit"))
             if remaining is not None:
                 self.remaining = remaining
+            elif ok and self.remaining == 0:
+                self.remaining = self.limit = self.reset_at = None
             if limit is not None:
                 self.limit = limit
             reset = parse_reset(headers.get("x-ratelimit-reset"), now=now_wall)
@@ -262,7 +266,7 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise Retryable(f"{self.tracker} {method} {redact_url(url)}: connection failed "
                             f"({type(exc).__name__})", tracker=self.tracker, item=item) from exc
-        self.governor.after(response.headers)
+        self.governor.after(response.headers, ok=response.is_success)
         if response.is_success or response.status_code == 304 or response.status_code in ok_statuses:
             return response
         raise classify(response, tracker=self.tracker, item=item, is_rate_limited=self._is_rate_limited)
