@@ -6,7 +6,7 @@ back atomically in the file's own layout (`jsonfile`). Unknown keys, key order, 
 newline survive; `spec.md` only ever has its `status:` line changed. A change that changes nothing writes
 nothing. Each writer returns a fresh `Increment` read back from disk.
 
-Status changes follow SpecWeave's own behaviour (research/specweave.md §1.5, shared/specweave/README.md): walk
+Status changes follow SpecWeave's own behaviour (what SpecWeave 1.0.593's CLI writes, seen running it): walk
 the shortest allowed path, stamp each status's own timestamp fields and `lastActivity`, never delete leftover
 fields, write `spec.md` first and `metadata.json` second (so an interrupted change is redone in full by the
 next run, because metadata.json, the truth, still shows the old status).
