@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.sandbox.azure_devops.adoclient import Ado
+from adoclient import Ado
 
 from weavesync.sandbox import Sandbox
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import requests
+from adoclient import Ado
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
-from tests.sandbox.azure_devops.adoclient import Ado
 
 DATA = Path(__file__).parents[2] / "data" / "azure_devops"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from tests.sandbox.azure_devops.adoclient import PATCH_JSON, Ado
+from adoclient import PATCH_JSON, Ado
 
 
 def test_api_version_is_required_with_the_service_error_body(ado: Ado) -> None:

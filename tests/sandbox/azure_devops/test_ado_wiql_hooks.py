@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from adoclient import Ado
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tests.sandbox.azure_devops.adoclient import Ado
 
 from weavesync.sandbox import Sandbox
 from weavesync.sandbox.server import SandboxContext, TrackerApp

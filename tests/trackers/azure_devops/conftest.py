@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.trackers.azure_devops.ado_helpers import connection
+from ado_helpers import connection
 
 from weavesync.sandbox import Sandbox
 from weavesync.trackers.azure_devops import AdoAdapter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.trackers.azure_devops.ado_helpers import connection, control, person_create, person_patch, requests_made
+from ado_helpers import connection, control, person_create, person_patch, requests_made
 
 from weavesync.errors import AuthFailed, Retryable
 from weavesync.sandbox import Sandbox

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.trackers.azure_devops.ado_helpers import connection, control, person_create, person_patch, requests_made
+from ado_helpers import connection, control, person_create, person_patch, requests_made
 
 from weavesync.errors import Retryable
 from weavesync.model import Target

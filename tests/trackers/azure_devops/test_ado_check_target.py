@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.trackers.azure_devops.ado_helpers import connection, control, person_create, requests_made
+from ado_helpers import connection, control, person_create, requests_made
 
 from weavesync.config import default_mappings
 from weavesync.errors import Rejected

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.trackers.azure_devops.ado_helpers import person_create, person_patch
+from ado_helpers import person_create, person_patch
 
 from weavesync.errors import ItemGone
 from weavesync.model import Target, parse_utc
