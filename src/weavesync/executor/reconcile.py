@@ -79,10 +79,7 @@ def select(session: SyncSession, refs: Sequence[str] | None) -> tuple[list[Incre
     """The increments a run is about (all when `refs` is empty) and the problems met reading them."""
     problems: list[str] = []
     if refs:
-        found: list[Increment] = []
-        for ref in refs:
-            found.append(session.increment(ref))
-        return found, problems
+        return [session.increment(ref) for ref in refs], problems
     scan = session.scan()
     problems.extend(str(p) for p in scan.problems)
     return scan.increments, problems
@@ -151,27 +148,51 @@ def name_changers(session: SyncSession, increments: Iterable[Increment], found: 
             found[link.key] = replace(remote, changed_by=who, status_changed_at=remote.status_changed_at or when)
 
 
-def decide_increment(session: SyncSession, inc: Increment, remote: dict[str, RemoteItem | None],
-                     failures: dict[Tracker, str], policy: Policy,
-                     receipts: dict[str, dict[str, Any]] | None = None) -> list[LinkResult]:
+@dataclass
+class _Seen:
+    """What a pass read before deciding anything: the increments, every linked item, the trackers that could not
+    be read, the last receipt per link, and the report that collects what follows."""
+
+    increments: list[Increment]
+    remote: dict[str, RemoteItem | None]
+    failures: dict[Tracker, str]
+    receipts: dict[str, dict[str, Any]]
+    report: ReconcileReport
+
+
+def _read_everything(session: SyncSession, refs: Sequence[str] | None, tell: Progress) -> _Seen:
+    """The read phase shared by `plan` and `reconcile`: both sides of every selected link, before any decision."""
+    increments, problems = select(session, refs)
+    remote, failures = read_remote(session, increments, tell)
+    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
+    report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
+    return _Seen(increments, remote, failures, receipts, report)
+
+
+def _with_pending(session: SyncSession, seen: _Seen) -> ReconcileReport:
+    """`seen.report` with the decisions still pending on the selected increments."""
+    ids = {inc.id for inc in seen.increments}
+    seen.report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
+    return seen.report
+
+
+def decide_increment(session: SyncSession, inc: Increment, seen: _Seen, policy: Policy) -> list[LinkResult]:
     results: list[LinkResult] = []
     now = session.now()
-    if receipts is None:
-        receipts = session.store.last_receipts([link.key for link in inc.links])
     for link in inc.links:
-        if link.tracker in failures:
-            results.append(LinkResult(inc.id, link, [], error=failures[link.tracker]))
+        if link.tracker in seen.failures:
+            results.append(LinkResult(inc.id, link, [], error=seen.failures[link.tracker]))
             continue
-        if link.key not in remote:
+        if link.key not in seen.remote:
             results.append(LinkResult(inc.id, link, [], error=f"{link.key} was not read"))
             continue
-        receipt = receipts.get(link.key)
+        receipt = seen.receipts.get(link.key)
         view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
-                        remote=remote[link.key], base=inc.bases.get(link.key),
+                        remote=seen.remote[link.key], base=inc.bases.get(link.key),
                         last_receipt_version=receipt.get("version") if receipt else None)
         actions = decide(view, session.mapping(link.tracker), policy, now=now,
                          version_key=session.kind(link.tracker).version_key)
-        results.append(LinkResult(inc.id, link, actions, remote=remote[link.key]))
+        results.append(LinkResult(inc.id, link, actions, remote=seen.remote[link.key]))
     return results
 
 
@@ -179,16 +200,11 @@ def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None
          progress: Progress | None = None) -> ReconcileReport:
     """What `reconcile` would do, without recording or writing anything."""
     tell = progress or _no_progress
-    increments, problems = select(session, refs)
-    remote, failures = read_remote(session, increments, tell)
-    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
-    report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
-    for index, inc in enumerate(increments):
-        tell(f"deciding {inc.id}", index, len(increments))
-        report.links.extend(decide_increment(session, inc, remote, failures, policy, receipts))
-    ids = {inc.id for inc in increments}
-    report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
-    return report
+    seen = _read_everything(session, refs, tell)
+    for index, inc in enumerate(seen.increments):
+        tell(f"deciding {inc.id}", index, len(seen.increments))
+        seen.report.links.extend(decide_increment(session, inc, seen, policy))
+    return _with_pending(session, seen)
 
 
 def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *, trigger: str = "cli",
@@ -197,29 +213,25 @@ def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None =
     """Sync the selected increments both ways (or one way, per `policy.direction`). `progress`, when given, is
     told each phase (reading per tracker, deciding per increment, writing) and changes nothing else."""
     tell = progress or _no_progress
-    increments, problems = select(session, refs)
-    remote, failures = read_remote(session, increments, tell)
-    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
-    report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
+    seen = _read_everything(session, refs, tell)
+    report = seen.report
     again: list[Increment] = []
-    for index, inc in enumerate(increments):
-        tell(f"deciding {inc.id}", index, len(increments))
-        results = decide_increment(session, inc, remote, failures, policy, receipts)
+    for index, inc in enumerate(seen.increments):
+        tell(f"deciding {inc.id}", index, len(seen.increments))
+        results = decide_increment(session, inc, seen, policy)
         report.links.extend(results)
         changed = _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
         if changed is not None:
             again.append(changed)
     # Second pass: an accepted inbound change moved SpecWeave; its other links now see a local change to push.
     for inc in again:
-        results = decide_increment(session, inc, remote, failures, policy, receipts)
+        results = decide_increment(session, inc, seen, policy)
         report.links.extend(results)
         _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
     if execute:
         tell("writing to the trackers", 0, 0)
         report.writes.extend(drain(session, trigger=trigger))
-    ids = {inc.id for inc in increments}
-    report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
-    return report
+    return _with_pending(session, seen)
 
 
 def _apply(session: SyncSession, inc: Increment, results: list[LinkResult], *, trigger: str,
@@ -301,10 +313,8 @@ def _record_push(session: SyncSession, conn: Any, inc: Increment, link: Link, pu
     base = inc.bases.get(link.key)
     desired = {"status": push.status.value, "target": target_to_json(push.target), "comment": push.comment,
                "from": base.local.value if base else None, "role": link.role.value}
-    entry = session.store.put_desired(conn, link_key=link.key, increment=inc.id, tracker=link.tracker.value,
-                                      item=link.item, desired=desired, reason=push.reason, trigger=trigger,
-                                      now=session.now())
-    del entry
+    session.store.put_desired(conn, link_key=link.key, increment=inc.id, tracker=link.tracker.value,
+                              item=link.item, desired=desired, reason=push.reason, trigger=trigger, now=session.now())
 
 
 def _record_conflict(session: SyncSession, conn: Any, inc: Increment, link: Link, action: RecordConflict,
