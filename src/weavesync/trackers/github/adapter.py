@@ -25,6 +25,7 @@ from weavesync.trackers.github.refs import (
     external_state,
     format_since,
     increment_marker,
+    label_names,
     op_marker,
     parse_ref,
     parse_time,
@@ -41,10 +42,6 @@ _GONE = (301, 404, 410)
 
 def _norm_reason(reason: str | None) -> str | None:
     return "not_planned" if reason == "duplicate" else reason
-
-
-def _labels(issue: dict[str, Any]) -> list[str]:
-    return [lb if isinstance(lb, str) else str(lb.get("name", "")) for lb in issue.get("labels") or []]
 
 
 class GitHubAdapter:
@@ -229,7 +226,7 @@ class GitHubAdapter:
 
     def _sync_labels(self, path: str, item: str, issue: dict[str, Any], target: Target,
                      managed: frozenset[str]) -> bool:
-        present = {name.casefold(): name for name in _labels(issue)}
+        present = {name.casefold(): name for name in label_names(issue)}
         wanted = {m.casefold(): m for m in target.markers}
         ours = {m.casefold() for m in managed} | set(wanted)
         touched = False

@@ -54,14 +54,6 @@ class GitHubClient:
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.http.base_url!r})"
 
-    @property
-    def calls(self) -> int:
-        return self.http.calls
-
-    def get_json(self, path: str, *, item: str | None = None, params: Mapping[str, Any] | None = None,
-                 ok_statuses: tuple[int, ...] = ()) -> httpx.Response:
-        return self.http.get(path, item=item, params=params, ok_statuses=ok_statuses)
-
     def get_cached(self, path: str, *, item: str | None = None, ok_statuses: tuple[int, ...] = ()
                    ) -> tuple[int, Any]:
         """(status, body) of a GET, answered from the remembered body on a 304."""

@@ -91,10 +91,15 @@ def increment_marker(marker: str) -> str:
     return text if text.startswith("<!--") else f"<!-- weavesync:increment={text} -->"
 
 
+def label_names(issue: dict[str, Any]) -> list[str]:
+    """The names of an issue's labels (REST bodies carry label objects, some payloads plain names)."""
+    return [lb if isinstance(lb, str) else str(lb.get("name", "")) for lb in issue.get("labels") or []]
+
+
 def external_state(issue: dict[str, Any], managed: frozenset[str]) -> ExternalState:
     """State, close reason and the managed labels present (people's labels are left out)."""
     wanted = {m.casefold() for m in managed}
-    names = [lb if isinstance(lb, str) else str(lb.get("name", "")) for lb in issue.get("labels") or []]
+    names = label_names(issue)
     state = str(issue["state"])
     reason = issue.get("state_reason") if state == "closed" else None
     return ExternalState(state=state, reason=str(reason) if reason else None,
