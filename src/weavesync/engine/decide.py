@@ -168,10 +168,7 @@ def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Ac
     if ctx.policy.direction == "pull":
         return [Noop(reason=f"{change}; not pushed: this run only pulls (left for a push)")]
     target = ctx.mapping.target(local)
-    comment = say.completion_comment(local, ctx.view.increment) if (
-        ctx.policy.completion_comments and local in TERMINAL) else None
-    push = Push(target=target, status=local, comment=comment,
-                reason=f"{change}; {say.item_ref(ctx.view.link)} → {say.target_text(target)}")
+    push = _push_local(ctx, f"{change}; {say.item_ref(ctx.view.link)} → {say.target_text(target)}")
     needs_confirm = (local in TERMINAL and not ctx.policy.auto_sync and ctx.policy.prompt_user
                      and not ctx.policy.assume_yes)
     if not needs_confirm:
@@ -182,6 +179,14 @@ def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Ac
     return [_ask(ctx, "confirm", local, CONFIRM_CHOICES, f"{change}; confirm before updating the item",
                  say.confirm_question(ctx.view.link, ctx.view.increment, local, ctx.observed, target),
                  (("yes", (*before, push)), ("no", (*before, keep))))]
+
+
+def _push_local(ctx: _Ctx, reason: str) -> Push:
+    """The desired state for SpecWeave's current status, with the completion comment when the policy posts one."""
+    local = ctx.local
+    comment = (say.completion_comment(local, ctx.view.increment)
+               if ctx.policy.completion_comments and local in TERMINAL else None)
+    return Push(target=ctx.mapping.target(local), status=local, comment=comment, reason=reason)
 
 
 def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
@@ -272,10 +277,7 @@ def _conflict(ctx: _Ctx) -> list[Action]:
     use_specweave = (
         RecordConflict(strategy="prompt", outcome="specweave", local=local, external=observed,
                        reason=f"conflict resolved by a person: SpecWeave's `{local.value}` wins"),
-        Push(target=ctx.mapping.target(local), status=local,
-             comment=say.completion_comment(local, ctx.view.increment)
-             if policy.completion_comments and local in TERMINAL else None,
-             reason=f"{local_text} (conflict resolved by a person)"),
+        _push_local(ctx, f"{local_text} (conflict resolved by a person)"),
     )
     plans: tuple[tuple[str, tuple[Action, ...]], ...] = (("use-specweave", use_specweave),)
     if proposed is not None:
