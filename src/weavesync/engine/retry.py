@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from weavesync.errors import AuthFailed, Conflict, ItemGone, Rejected, Retryable
+from weavesync.errors import AuthFailed, Conflict, ItemGone, Retryable
 
 Outcome = Literal["retry", "dead", "attention"]
 LinkMark = Literal["gone", "needs-attention"]
@@ -74,9 +74,7 @@ def classify_outcome(exc: BaseException) -> Outcome:
         return "retry"
     if isinstance(exc, AuthFailed):
         return "attention"
-    if isinstance(exc, ItemGone | Rejected):
-        return "dead"
-    return "dead"
+    return "dead"  # ItemGone, Rejected and anything unexpected
 
 
 def link_mark(exc: BaseException) -> LinkMark | None:
