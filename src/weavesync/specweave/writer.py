@@ -284,14 +284,17 @@ def _walk(data: Any, path: tuple[str | int, ...]) -> Any:
     return node
 
 
+def _pop(parent: Any, last: str | int) -> None:
+    """Remove `parent[last]` when it is there (a dict key or a list index); anything else is left alone."""
+    if isinstance(parent, dict) and isinstance(last, str):
+        parent.pop(last, None)
+    elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
+        parent.pop(last)
+
+
 def _delete(data: dict[str, Any], found: Found) -> None:
     if found.keys is None:
-        parent = _walk(data, found.path[:-1])
-        last = found.path[-1]
-        if isinstance(parent, dict) and isinstance(last, str):
-            parent.pop(last, None)
-        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
-            parent.pop(last)
+        _pop(_walk(data, found.path[:-1]), found.path[-1])
         return
     container = _walk(data, found.path)
     if isinstance(container, dict):
@@ -308,12 +311,7 @@ def _prune(data: dict[str, Any], path: tuple[str | int, ...]) -> None:
         node = _walk(data, prefix)
         if node is None or node not in ({}, []):
             continue
-        parent = _walk(data, prefix[:-1]) if depth > 1 else data
-        last = prefix[-1]
-        if isinstance(parent, dict) and isinstance(last, str):
-            parent.pop(last, None)
-        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
-            parent.pop(last)
+        _pop(_walk(data, prefix[:-1]), prefix[-1])
 
 
 def _path_sort_key(found: Found) -> list[tuple[int, str | int]]:
