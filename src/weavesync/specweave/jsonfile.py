@@ -52,6 +52,7 @@ def detect_format(text: str) -> JsonFormat:
             indent = "\t" if lead.startswith("\t") else " " * len(lead)
             break
     trailing = body.endswith("\n")
+    ensure_ascii = body.isascii() and bool(_NON_ASCII_ESCAPE.search(body))
     if "\n" not in body.rstrip("\r\n"):
         spaced = re.search(r'"\s*:\s', body) is not None or not re.search(r'"\s*:', body)
         separators = (", ", ": ") if spaced else (",", ":")
@@ -60,10 +61,9 @@ def detect_format(text: str) -> JsonFormat:
             compact_separators=separators,
             trailing_newline=trailing,
             newline=newline,
-            ensure_ascii=body.isascii() and bool(_NON_ASCII_ESCAPE.search(body)),
+            ensure_ascii=ensure_ascii,
             bom=bom,
         )
-    ensure_ascii = body.isascii() and bool(_NON_ASCII_ESCAPE.search(body))
     return JsonFormat(indent=indent, trailing_newline=trailing, newline=newline, ensure_ascii=ensure_ascii, bom=bom)
 
 
