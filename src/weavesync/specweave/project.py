@@ -55,10 +55,14 @@ class Project:
     def increments_dir(self) -> Path:
         return self.specweave_dir / "increments"
 
+    def _roots(self) -> tuple[tuple[Path, bool], tuple[Path, bool]]:
+        """The two folders increments live in, each with whether it holds archived ones."""
+        return (self.increments_dir, False), (self.increments_dir / ARCHIVE, True)
+
     def increment_dirs(self) -> list[tuple[Path, bool]]:
         """(folder, archived) for every folder named like an increment, sorted by (id, archived)."""
         found: list[tuple[Path, bool]] = []
-        for folder, archived in ((self.increments_dir, False), (self.increments_dir / ARCHIVE, True)):
+        for folder, archived in self._roots():
             try:
                 entries = list(os.scandir(folder))
             except (FileNotFoundError, NotADirectoryError):
@@ -99,8 +103,7 @@ class Project:
         text = ref.strip()
         if INCREMENT_DIR.match(text):
             # A full id (what the outbox and the store hold): look at the two places it can be, without listing.
-            found = [(folder / text, archived) for folder, archived in
-                     ((self.increments_dir, False), (self.increments_dir / ARCHIVE, True)) if (folder / text).is_dir()]
+            found = [(folder / text, archived) for folder, archived in self._roots() if (folder / text).is_dir()]
             if len(found) == 1:
                 return found[0]
         dirs = self.increment_dirs()
