@@ -4,7 +4,6 @@ import pytest
 
 from weavesync.model import Status
 from weavesync.specweave import normalise_status
-from weavesync.specweave.statuses import is_canonical
 
 
 @pytest.mark.parametrize(
@@ -43,9 +42,3 @@ def test_unknown_spelling_is_an_error_naming_the_value(raw: str) -> None:
 def test_non_string_is_an_error() -> None:
     with pytest.raises(ValueError, match="must be a string"):
         normalise_status(3)  # type: ignore[arg-type]
-
-
-def test_canonical_check_is_exact() -> None:
-    assert is_canonical("active")
-    assert not is_canonical("planned")
-    assert not is_canonical("Active")

@@ -43,8 +43,3 @@ def normalise_status(raw: str) -> Status:
         return _ALIASES[key]
     allowed = ", ".join(s.value for s in Status)
     raise ValueError(f"unknown status {raw!r} (expected one of: {allowed})")
-
-
-def is_canonical(raw: str) -> bool:
-    """True when `raw` is already spelled exactly as SpecWeave 1.0.x's enum spells it."""
-    return raw in {s.value for s in Status}
