@@ -89,15 +89,6 @@ def item_place(tracker: Tracker, item: str) -> dict[str, str]:
     return {"organization": org, "project": project}
 
 
-def place_text(tracker: Tracker, place: Mapping[str, str]) -> str:
-    """How a person writes a place: ``acme/shop``, ``CORE``, ``acme/Shop``."""
-    if tracker is Tracker.GITHUB:
-        return f"{place.get('owner', '?')}/{place.get('repo', '?')}"
-    if tracker is Tracker.JIRA:
-        return place.get("projectKey", "?")
-    return f"{place.get('organization', '?')}/{place.get('project', '?')}"
-
-
 def same_place(tracker: Tracker, a: Mapping[str, str], b: Mapping[str, str]) -> bool:
     """Places compare case-insensitively on every tracker (GitHub names, Jira keys and ADO names all do)."""
     keys = {Tracker.GITHUB: ("owner", "repo"), Tracker.JIRA: ("projectKey",),

@@ -27,10 +27,6 @@ class DemoIncrement:
     title: str
     trackers: tuple[Tracker, ...]
 
-    @property
-    def number(self) -> str:
-        return self.id.split("-", 1)[0]
-
 
 INCREMENTS: tuple[DemoIncrement, ...] = (
     DemoIncrement("0001-guest-checkout", "Guest checkout", (Tracker.GITHUB, Tracker.JIRA, Tracker.ADO)),

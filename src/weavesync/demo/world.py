@@ -27,7 +27,6 @@ from weavesync.trackers import registry
 from weavesync.trackers.base import TrackerAdapter
 from weavesync.trackers.http import Governor, governor_for
 
-SANDBOX_NAMES: dict[Tracker, str] = {Tracker.GITHUB: "github", Tracker.JIRA: "jira", Tracker.ADO: "ado"}
 PLACES: dict[Tracker, dict[str, str]] = {
     Tracker.GITHUB: {"owner": "acme", "repo": "shop"},
     Tracker.JIRA: {"domain": "acme.atlassian.net", "projectKey": "CORE"},
@@ -93,8 +92,8 @@ class DemoWorld:
         return self._people[tracker]
 
     def _connection(self, tracker: Tracker, who: str) -> Connection:
-        account = ACCOUNTS[SANDBOX_NAMES[tracker]][who]
-        url = self.sandbox.urls[SANDBOX_NAMES[tracker]]
+        account = ACCOUNTS[tracker.value][who]
+        url = self.sandbox.urls[tracker.value]
         if tracker is Tracker.ADO:
             url = f"{url}/acme"
         return Connection(tracker, url, PLACES[tracker], user=account.email, token=Secret(account.secret))
@@ -128,7 +127,7 @@ class DemoWorld:
 
     # -- the sandbox's own control API and a raw read or two ------------------------------------------------
     def control(self, tracker: Tracker, method: str, path: str, body: Any = None) -> Any:
-        url = f"{self.sandbox.urls[SANDBOX_NAMES[tracker]]}/_sandbox/{path}"
+        url = f"{self.sandbox.urls[tracker.value]}/_sandbox/{path}"
         response = httpx.request(method, url, json=body, timeout=10)
         response.raise_for_status()
         return response.json()
@@ -151,4 +150,4 @@ class DemoWorld:
         self._people.clear()
 
 
-__all__ = ["DEMO_RETRIES", "PLACES", "SANDBOX_NAMES", "DemoWorld", "LiveLog"]
+__all__ = ["DEMO_RETRIES", "PLACES", "DemoWorld", "LiveLog"]
