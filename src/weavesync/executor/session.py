@@ -22,7 +22,7 @@ from weavesync.engine import Policy
 from weavesync.engine.retry import RetryPolicy
 from weavesync.model import Tracker
 from weavesync.specweave import Increment, Project, Scan
-from weavesync.store import Store, open_store
+from weavesync.store import DATABASE_URL_ENV, Store, open_store
 from weavesync.synclog import SyncLog
 from weavesync.trackers import registry
 from weavesync.trackers.base import TrackerAdapter, TrackerKind
@@ -54,7 +54,7 @@ class SyncSession:
              **kwargs: object) -> SyncSession:
         environ = dict(os.environ if env is None else env)
         config = load_config(project.config_path, env=environ)
-        store = open_store(project.state_dir, database_url or environ.get("WEAVESYNC_DATABASE_URL"))
+        store = open_store(project.state_dir, database_url or environ.get(DATABASE_URL_ENV))
         return cls(project=project, config=config, store=store, log=SyncLog(project.logs_dir), env=environ,
                    **kwargs)  # type: ignore[arg-type]
 
@@ -83,7 +83,7 @@ class SyncSession:
             found = self._adapters.get(tracker)
             if found is None:
                 connection = connection_for(self.config, tracker, self.env)
-                found = self._adapters[tracker] = registry.kind(tracker).connect(connection)
+                found = self._adapters[tracker] = self.kind(tracker).connect(connection)
             return found
 
     def mapping(self, tracker: Tracker) -> TrackerMapping:
