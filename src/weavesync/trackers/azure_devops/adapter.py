@@ -151,6 +151,11 @@ class AdoAdapter:
     def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
               ) -> Receipt:
         """`resolution` is Jira's; ADO defaults ``System.Reason`` per transition, so it is not used here."""
+        receipt, _ = self._write(item, target, managed)
+        return receipt
+
+    def _write(self, item: str, target: Target, managed: frozenset[str]) -> tuple[Receipt, RemoteItem]:
+        """`write`, also returning the item as read or saved (so `create` needs no read of its own)."""
         ref = self._ref(item)
         self._checked.pop(item, None)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -162,7 +167,7 @@ class AdoAdapter:
             ops = self._ops(current, split_tags(raw["fields"].get("System.Tags")), target, managed, item)
             if not ops:
                 return Receipt(link_item=item, tracker=Tracker.ADO, state=current.state, version=current.version,
-                               changed=False, at=current.updated_at)
+                               changed=False, at=current.updated_at), current
             try:
                 saved = self.client.patch(ref.id, [{"op": "test", "path": "/rev", "value": int(current.version)},
                                                    *ops], project=ref.project, item=item)
@@ -172,7 +177,7 @@ class AdoAdapter:
                 continue
             after = self._remote(saved, managed)
             return Receipt(link_item=item, tracker=Tracker.ADO, state=after.state, version=after.version,
-                           changed=True, at=after.updated_at)
+                           changed=True, at=after.updated_at), after
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _ops(self, current: RemoteItem, tags: list[str], target: Target, managed: frozenset[str], item: str
@@ -223,8 +228,8 @@ class AdoAdapter:
                    {"op": "add", "path": "/fields/System.Tags", "value": "; ".join([tag, *sorted(target.markers)])}]
             raw = self.client.create(wit, ops)
             found = str(ItemRef(self.organization, self.project, int(raw["id"])))
-        self.write(found, target, managed)
-        return replace(self._read_one(found, managed), created=existing is None)
+        _, current = self._write(found, target, managed)
+        return replace(current, created=existing is None)
 
     def find_marker(self, tag: str) -> int | None:
         """The lowest id of the project's items tagged `tag` (the first one created wins, should two exist)."""

@@ -125,7 +125,12 @@ class JiraAdapter:
     # -- writes ---------------------------------------------------------------------------------------------
     def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
               ) -> Receipt:
-        key = item.upper()
+        receipt, _ = self._write(item.upper(), target, managed, resolution)
+        return receipt
+
+    def _write(self, key: str, target: Target, managed: frozenset[str], resolution: str | None
+               ) -> tuple[Receipt, RemoteItem]:
+        """`write`, also returning the issue as last read (so `create` needs no read of its own)."""
         self._inspected.pop(key, None)
         current = self._read(key, managed)
         changed = False
@@ -143,8 +148,9 @@ class JiraAdapter:
             self.client.update_labels(key, add, remove)
             current = self._read(key, managed)
             changed = True
-        return Receipt(link_item=key, tracker=Tracker.JIRA, state=current.state, version=current.version,
-                       changed=changed, at=current.updated_at)
+        receipt = Receipt(link_item=key, tracker=Tracker.JIRA, state=current.state, version=current.version,
+                          changed=changed, at=current.updated_at)
+        return receipt, current
 
     def _graph(self, item: RemoteItem) -> Graph:
         return self.graphs.setdefault((item.project or self.project, item.item_type or DEFAULT_TYPE), Graph())
@@ -217,8 +223,8 @@ class JiraAdapter:
             if target.markers:
                 fields["labels"] = sorted(target.markers)
             key = str(self.client.create_issue(fields)["key"])
-        self.write(key, target, managed)
-        return replace(self._read(key, managed), created=not existing)
+        _, current = self._write(key, target, managed, None)
+        return replace(current, created=not existing)
 
     # -- who changed it -------------------------------------------------------------------------------------
     def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
