@@ -91,9 +91,7 @@ def resolve_decision(conn: Connection, decision_id: int, *, outcome: str, now: d
         .where(decisions.c.id == decision_id, decisions.c.state == "pending")
         .values(state="resolved", outcome=outcome, resolved_at=now)
     )
-    found = get_decision(conn, decision_id)
-    if found is None:
-        raise StoreError(f"decision {decision_id} does not exist")
+    found = _get(conn, decision_id)
     if result.rowcount != 1:
         raise StoreError(
             f"decision {decision_id} is {found.state}, not pending",
