@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from weavesync.errors import ItemGone, Rejected
+from weavesync.errors import AuthFailed, ItemGone, Rejected
 from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
 from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 from weavesync.trackers.jira import adf, transitions
@@ -112,11 +112,7 @@ class JiraAdapter:
     def zone(self) -> ZoneInfo:
         """The bot's time zone (JQL dates are read in it), asked once per adapter."""
         if self._zone is None:
-            name = str(self.client.myself().get("timeZone") or "UTC")
-            try:
-                self._zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                self._zone = ZoneInfo("UTC")
+            self._zone = _zone_named(self.client.myself().get("timeZone"))
         return self._zone
 
     def _read(self, key: str, managed: frozenset[str]) -> RemoteItem:
@@ -322,15 +318,20 @@ class JiraAdapter:
         me = self.client.myself()
         zone = me.get("timeZone")
         if zone:
-            try:
-                self._zone = ZoneInfo(str(zone))
-            except (ZoneInfoNotFoundError, ValueError):
-                self._zone = ZoneInfo("UTC")
+            self._zone = _zone_named(zone)
         return AuthInfo(ok=True, user=me.get("emailAddress") or me.get("displayName"), scopes=None,
                         detail=f"Jira account {me.get('accountId')}, time zone {zone}")
 
     def close(self) -> None:
         self.client.close()
+
+
+def _zone_named(name: object) -> ZoneInfo:
+    """The bot's time zone from ``/myself``; UTC when Jira names none or one this Python does not know."""
+    try:
+        return ZoneInfo(str(name or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _wanted(target: Target) -> str:
@@ -348,8 +349,6 @@ def _no_path(graph: Graph, start: transitions.Status, target: Target) -> str:
 
 def connect(connection: Connection) -> JiraAdapter:
     """Build an adapter from a resolved `Connection` (``place``: ``domain`` and ``projectKey``)."""
-    from weavesync.errors import AuthFailed
-
     project = connection.place.get("projectKey") or connection.place.get("project")
     if not project:
         raise Rejected("jira connection has no projectKey", tracker="jira")

@@ -64,7 +64,7 @@ def changes_managed(history: Mapping[str, Any], managed: frozenset[str]) -> bool
     space-separated string on each side of the change)."""
     folded = {m.casefold() for m in managed}
     for item in history.get("items") or []:
-        field = item.get("field")
+        field = str(item.get("field", "")).casefold()
         if field == "status":
             return True
         if field == "labels":

@@ -18,7 +18,7 @@ from typing import Any
 from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import Tracker
 from weavesync.trackers.base import WebhookEvent
-from weavesync.trackers.jira.issues import external_state, version_of
+from weavesync.trackers.jira.issues import changes_managed, external_state, version_of
 
 RELEVANT_EVENTS = ("jira:issue_created", "jira:issue_updated")
 
@@ -65,15 +65,7 @@ def parse(headers: Mapping[str, str], body: bytes, managed: frozenset[str]) -> l
 
 
 def _touches_status(payload: Mapping[str, Any], managed: frozenset[str]) -> bool:
-    items = (payload.get("changelog") or {}).get("items") or []
-    folded = {m.casefold() for m in managed}
-    for item in items:
-        name = str(item.get("field", "")).casefold()
-        if name in ("status", "resolution"):
-            return True
-        if name == "labels":
-            before = set(str(item.get("fromString") or "").casefold().split())
-            after = set(str(item.get("toString") or "").casefold().split())
-            if (before ^ after) & folded:
-                return True
-    return False
+    """A status, resolution or managed-label change (the same rule `last_change` applies, plus resolution)."""
+    changelog = payload.get("changelog") or {}
+    resolution = any(str(item.get("field", "")).casefold() == "resolution" for item in changelog.get("items") or [])
+    return resolution or changes_managed(changelog, managed)
