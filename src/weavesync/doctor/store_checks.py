@@ -8,15 +8,11 @@ nothing syncs for that link until a person answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from weavesync.doctor.finding import Finding
 from weavesync.model import format_utc
 from weavesync.store import Decision, OutboxEntry
-
-
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
 
 
 def outbox_findings(entries: Sequence[OutboxEntry], now: datetime) -> list[Finding]:
@@ -30,11 +26,10 @@ def outbox_findings(entries: Sequence[OutboxEntry], now: datetime) -> list[Findi
                                tracker=entry.tracker, item=entry.item))
         elif entry.state == "retrying":
             out.append(Finding("outbox", "warning", f"write {where} is retrying (attempt {entry.attempts}, next at "
-                               f"{format_utc(_aware(entry.next_attempt_at))}): {error}",
+                               f"{format_utc(entry.next_attempt_at)}): {error}",
                                "wait for the next attempt, or run `weavesync retry` once the tracker is reachable",
                                tracker=entry.tracker, item=entry.item))
-        elif entry.state == "in_flight" and entry.lease_expires_at is not None \
-                and _aware(entry.lease_expires_at) < now:
+        elif entry.state == "in_flight" and entry.lease_expires_at is not None and entry.lease_expires_at < now:
             out.append(Finding("outbox", "warning", f"write {where} was claimed by {entry.claimed_by} whose lease "
                                "expired (the process probably stopped)", "run `weavesync sync` to carry it out",
                                tracker=entry.tracker, item=entry.item))

@@ -10,7 +10,7 @@ running, since the receiver answers 2xx only after storing them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from weavesync.config import SyncConfig
 from weavesync.config.load import WEBHOOK_SECRET_ENV
@@ -52,25 +52,20 @@ def check_webhooks(config: SyncConfig, trackers: Iterable[Tracker], unprocessed:
                                "run `weavesync serve --register <public url>` and check the tracker's webhook "
                                "delivery log", tracker=name))
             continue
-        last = max(_aware(t) for t in seen)
+        last = max(seen)
         if now - last > STALE_DELIVERY:
             out.append(Finding(CHECK, "warning", f"last webhook delivery at {format_utc(last)}, over "
                                f"{STALE_DELIVERY.days} days ago", "check that `weavesync serve` is running and the "
                                "webhook is still registered and enabled in the tracker", tracker=name))
         elif has_secret:
             out.append(Finding(CHECK, "ok", f"last webhook delivery at {format_utc(last)}", None, tracker=name))
-        stuck = [d for d in waiting if now - _aware(d.received_at) > STUCK_DELIVERY]
+        stuck = [d for d in waiting if now - d.received_at > STUCK_DELIVERY]
         if stuck:
-            oldest = min(_aware(d.received_at) for d in stuck)
+            oldest = min(d.received_at for d in stuck)
             out.append(Finding(CHECK, "warning", f"{len(stuck)} delivery(ies) stored but not processed since "
                                f"{format_utc(oldest)}", "start `weavesync serve` (its worker processes stored "
                                "deliveries) or run `weavesync sync`", tracker=name))
     return out
-
-
-def _aware(ts: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the store writes UTC."""
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
 
 
 def _last_webhook_records(log: SyncLog) -> dict[Tracker, datetime]:
