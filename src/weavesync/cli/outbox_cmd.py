@@ -25,9 +25,7 @@ from weavesync.cli.sync_report import FAILED_WRITES, write_row
 from weavesync.executor import drain
 from weavesync.model import format_utc
 from weavesync.store import OutboxEntry
-
-OPEN_STATES = ("pending", "in_flight", "retrying", "dead")
-"""Entries that have not ended well yet; ``done`` and ``superseded`` ones are history, not work."""
+from weavesync.store.outbox import OPEN_STATES
 
 
 def entry_json(entry: OutboxEntry) -> dict[str, object]:

@@ -24,9 +24,8 @@ from weavesync.executor import SyncSession
 from weavesync.model import Link, Tracker
 from weavesync.specweave import Project, Scan
 from weavesync.store import DATABASE_URL_ENV, Store, open_store
+from weavesync.store.outbox import OPEN_STATES
 from weavesync.synclog import SyncLog
-
-OPEN_OUTBOX_STATES = ("pending", "in_flight", "retrying", "dead")
 
 
 def run_checks(target: SyncSession | Project, env: Mapping[str, str] | None = None, *,
@@ -47,7 +46,7 @@ def run_checks(target: SyncSession | Project, env: Mapping[str, str] | None = No
     try:
         store = open_store(target.state_dir, environ.get(DATABASE_URL_ENV))
     except StoreError as exc:
-        return [*findings, Finding("store", "error", exc.message, exc.hint or "check WEAVESYNC_DATABASE_URL")]
+        return [*findings, _store_failure(exc)]
     if config is None:
         try:
             return findings + _increment_findings(target.scan()) + _store_checks(store, moment)
@@ -80,7 +79,7 @@ def _session_checks(session: SyncSession, env: Mapping[str, str], now: datetime)
     try:
         pending = session.store.unprocessed_deliveries(limit=1000)
     except StoreError as exc:
-        return [*findings, Finding("store", "error", exc.message, exc.hint or "check WEAVESYNC_DATABASE_URL")]
+        return [*findings, _store_failure(exc)]
     findings += check_webhooks(config, trackers, pending, session.log, now)
     return findings + _store_checks(session.store, now)
 
@@ -98,9 +97,14 @@ def _increment_findings(scan: Scan) -> list[Finding]:
 
 def _store_checks(store: Store, now: datetime) -> list[Finding]:
     try:
-        return outbox_findings(store.outbox(OPEN_OUTBOX_STATES), now) + decision_findings(store.pending_decisions())
+        return outbox_findings(store.outbox(OPEN_STATES), now) + decision_findings(store.pending_decisions())
     except StoreError as exc:
-        return [Finding("store", "error", exc.message, exc.hint or "check WEAVESYNC_DATABASE_URL")]
+        return [_store_failure(exc)]
+
+
+def _store_failure(exc: StoreError) -> Finding:
+    """The state store could not be opened or read: the checks that need it are replaced by this one finding."""
+    return Finding("store", "error", exc.message, exc.hint or f"check {DATABASE_URL_ENV}")
 
 
 def _places(config: SyncConfig) -> dict[Tracker, str]:
