@@ -30,6 +30,7 @@ from weavesync.trackers.azure_devops.client import BATCH_MAX, AdoClient
 from weavesync.trackers.azure_devops.cursor import Cursor
 from weavesync.trackers.azure_devops.refs import ItemRef, parse_ref
 from weavesync.trackers.azure_devops.states import canonical_category, resolve, resolve_state
+from weavesync.trackers.azure_devops.tags import managed_tags, split_tags
 from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 
 FIELDS = ("System.Id", "System.Rev", "System.WorkItemType", "System.TeamProject", "System.State", "System.Reason",
@@ -39,10 +40,6 @@ OVERLAP = timedelta(seconds=30)
 FIRST_READ = timedelta(days=1)
 WRITE_ATTEMPTS = 3
 DEFAULT_TYPE = "Feature"
-
-
-def split_tags(text: object) -> list[str]:
-    return [t.strip() for t in str(text or "").split(";") if t.strip()]
 
 
 def op_marker(op_id: str) -> str:
@@ -89,9 +86,7 @@ class AdoAdapter:
         item_type = str(fields.get("System.WorkItemType") or "")
         state = str(fields.get("System.State") or "")
         category = next((s.category for s in self.type_states(item_type, project) if s.name == state), None)
-        folded = {m.casefold(): m for m in managed}
-        markers = frozenset(folded[t.casefold()] for t in split_tags(fields.get("System.Tags"))
-                            if t.casefold() in folded)
+        markers = managed_tags(fields.get("System.Tags"), managed)
         changed_by = fields.get("System.ChangedBy")
         if isinstance(changed_by, dict):
             changed_by = changed_by.get("displayName")
@@ -127,8 +122,7 @@ class AdoAdapter:
     def _read_one(self, item: str, managed: frozenset[str]) -> RemoteItem:
         found = self.read_many([item], managed)[item]
         if found is None:
-            raise ItemGone(f"Azure DevOps work item {item} does not exist or is not readable", tracker="ado",
-                           status=404, item=item)
+            raise _gone(item)
         return found
 
     def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
@@ -161,8 +155,7 @@ class AdoAdapter:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             raw = self.client.batch([ref.id], FIELDS, project=ref.project)[0]
             if raw is None:
-                raise ItemGone(f"Azure DevOps work item {item} does not exist or is not readable", tracker="ado",
-                               status=404, item=item)
+                raise _gone(item)
             current = self._remote(raw, managed)
             ops = self._ops(current, split_tags(raw["fields"].get("System.Tags")), target, managed, item)
             if not ops:
@@ -209,8 +202,7 @@ class AdoAdapter:
         for existing in self.client.comments(ref.id, project=ref.project, item=item):
             if marker in str(existing.get("text") or ""):
                 return False
-        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n") if p.strip())
-        self.client.add_comment(ref.id, f"{paragraphs}{marker}", project=ref.project, item=item)
+        self.client.add_comment(ref.id, f"{_html(body)}{marker}", project=ref.project, item=item)
         return True
 
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],
@@ -221,10 +213,9 @@ class AdoAdapter:
             found = str(ItemRef(self.organization, self.project, existing))
         else:
             wit = item_type or self.default_type
-            description = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n") if p.strip())
             ops = [{"op": "add", "path": "/fields/System.Title", "value": title},
                    {"op": "add", "path": "/fields/System.Description",
-                    "value": f"{description}<!-- weavesync:{html.escape(marker)} -->"},
+                    "value": f"{_html(body)}<!-- weavesync:{html.escape(marker)} -->"},
                    {"op": "add", "path": "/fields/System.Tags", "value": "; ".join([tag, *sorted(target.markers)])}]
             raw = self.client.create(wit, ops)
             found = str(ItemRef(self.organization, self.project, int(raw["id"])))
@@ -309,6 +300,16 @@ def marker_tag(marker: str) -> str:
     if not cleaned:
         raise ValueError("an empty create marker")
     return cleaned if cleaned.startswith("weavesync") else f"weavesync:{cleaned}"
+
+
+def _gone(item: str) -> ItemGone:
+    return ItemGone(f"Azure DevOps work item {item} does not exist or is not readable", tracker="ado", status=404,
+                    item=item)
+
+
+def _html(text: str) -> str:
+    """Plain text as HTML paragraphs (one per blank-line-separated block), for comments and descriptions."""
+    return "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
 
 
 def _time(value: object) -> datetime | None:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import ExternalState, Tracker, parse_utc
+from weavesync.trackers.azure_devops.tags import managed_tags
 from weavesync.trackers.base import WebhookEvent
 
 EVENTS = frozenset({"workitem.updated", "workitem.created"})
@@ -85,9 +86,7 @@ def parse(headers: Mapping[str, str], body: bytes, managed: frozenset[str]) -> l
     project = snapshot.get("System.TeamProject")
     if not item_id or not project:
         raise Rejected("Azure DevOps service hook payload names no work item", tracker="ado")
-    folded = {m.casefold(): m for m in managed}
-    tags = [t.strip() for t in str(snapshot.get("System.Tags") or "").split(";") if t.strip()]
-    markers = frozenset(folded[t.casefold()] for t in tags if t.casefold() in folded)
+    markers = managed_tags(snapshot.get("System.Tags"), managed)
     state = snapshot.get("System.State")
     changed_at = snapshot.get("System.ChangedDate")
     return [WebhookEvent(
