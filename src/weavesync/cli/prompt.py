@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rich.console import Console
 from rich.text import Text
@@ -21,6 +22,8 @@ from weavesync.engine.describe import item_ref
 from weavesync.executor import Answer
 from weavesync.model import Status, format_utc
 from weavesync.specweave.statuses import normalise_status
+
+T = TypeVar("T")
 
 Reader = Callable[[Text], str]
 """Reads one line after showing a prompt; raises EOFError at end of input."""
@@ -98,18 +101,9 @@ class TerminalPrompter:
         self.console.print()
         self.console.print(describe(ask))
         numbered = "  ".join(f"{n}) {choice}" for n, choice in enumerate(ask.choices, start=1))
-        prompt = Text(f"Answer [{'/'.join(ask.choices)}]: ")
-        while True:
-            try:
-                text = self._line(prompt)
-            except EOFError:
-                self.console.print(Text("\nno answer: the decision stays pending"))
-                return None
-            choice = match_choice(text, ask.choices)
-            if choice is not None:
-                break
-            self.console.print(Text(f"Please answer one of: {numbered}"))
-        if choice == "skip":
+        choice = self._until_valid(Text(f"Answer [{'/'.join(ask.choices)}]: "),
+                                   lambda text: match_choice(text, ask.choices), f"Please answer one of: {numbered}")
+        if choice is None or choice == "skip":
             return None
         if choice != "custom":
             return Answer(choice)
@@ -120,14 +114,19 @@ class TerminalPrompter:
         allowed = custom_choices(ask.local)
         listed = "  ".join(f"{n}) {status.value}" for n, status in enumerate(allowed, start=1))
         self.console.print(Text(f"SpecWeave allows from `{ask.local.value}`: {listed}"))
-        prompt = Text("Which status? ")
+        return self._until_valid(Text("Which status? "), lambda text: match_status(text, allowed),
+                                 f"Please choose one of: {listed}")
+
+    def _until_valid(self, prompt: Text, parse: Callable[[str], T | None], again: str) -> T | None:
+        """Ask until `parse` accepts a line (there is no default), saying `again` after each miss; None at end
+        of input, which leaves the decision pending."""
         while True:
             try:
                 text = self._line(prompt)
             except EOFError:
                 self.console.print(Text("\nno answer: the decision stays pending"))
                 return None
-            status = match_status(text, allowed)
-            if status is not None:
-                return status
-            self.console.print(Text(f"Please choose one of: {listed}"))
+            found = parse(text)
+            if found is not None:
+                return found
+            self.console.print(Text(again))
