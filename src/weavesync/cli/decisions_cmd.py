@@ -29,7 +29,7 @@ from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
-from weavesync.cli.sync_cmd import changes_table, pending_hint
+from weavesync.cli.sync_cmd import pending_hint, show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_row
 from weavesync.cli.targets import parse_target
 from weavesync.engine import Ask, custom_choices
@@ -206,11 +206,7 @@ def resolve(ctx: click.Context, increment: str, accept: bool, decline: bool, sta
     for done in resolved:
         shown = f"{done['answer']} ({done['status']})" if done["status"] else str(done["answer"])
         render.say(state, f"resolved {done['kind']} decision on {done['tracker']} {done['item']}: {shown}")
-    if writes and not state.quiet:
-        render.console().print(changes_table("Pushes", writes))
-    for write in writes:
-        if write.outcome in FAILED_WRITES:
-            click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
+    show_writes(state, "Pushes", writes)
     if left:
         render.say(state, pending_hint(left))
     ctx.exit(code)

@@ -20,12 +20,17 @@ from weavesync.cli.context import common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.session import open_session
-from weavesync.cli.sync_cmd import changes_table
+from weavesync.cli.sync_cmd import show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, write_row
 from weavesync.executor import drain
 from weavesync.model import format_utc
 from weavesync.store import OutboxEntry
 from weavesync.store.outbox import OPEN_STATES
+
+
+def _entries(count: int, kind: str = "") -> str:
+    """``1 entry``, ``3 dead entries``."""
+    return f"{count} {kind}entr{'y' if count == 1 else 'ies'}"
 
 
 def entry_json(entry: OutboxEntry) -> dict[str, object]:
@@ -68,8 +73,7 @@ def outbox() -> None:
     render.console().print(_table(entries))
     dead = sum(1 for e in entries if e.state == "dead")
     if dead:
-        render.say(state, f"{dead} dead entr{'y' if dead == 1 else 'ies'}: "
-                          "fix the cause, then `weavesync retry --dead`")
+        render.say(state, f"{_entries(dead, 'dead ')}: fix the cause, then `weavesync retry --dead`")
 
 
 @click.command("retry", epilog=examples(
@@ -95,15 +99,10 @@ def retry(ctx: click.Context, revive: bool) -> None:
                            "left": [entry_json(e) for e in left], "exitCode": code})
         ctx.exit(code)
     if revive:
-        render.say(state, f"{revived} dead entr{'y' if revived == 1 else 'ies'} put back in line")
-    if writes and not state.quiet:
-        render.console().print(changes_table("Retried writes", writes))
-    elif not writes:
+        render.say(state, f"{_entries(revived, 'dead ')} put back in line")
+    if not writes:
         render.say(state, "nothing was due")
-    for write in writes:
-        if write.outcome in FAILED_WRITES:
-            click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
+    show_writes(state, "Retried writes", writes)
     if left:
-        render.say(state, f"{len(left)} entr{'y' if len(left) == 1 else 'ies'} left in the outbox "
-                          "(see `weavesync outbox`)")
+        render.say(state, f"{_entries(len(left))} left in the outbox (see `weavesync outbox`)")
     ctx.exit(code)

@@ -22,7 +22,7 @@ from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
-from weavesync.cli.sync_report import ChangeRow, PendingRow, RunReport, build_report
+from weavesync.cli.sync_report import FAILED_WRITES, ChangeRow, PendingRow, RunReport, build_report
 from weavesync.engine.view import CONFLICT_STRATEGIES
 from weavesync.executor import Answer, SyncSession, plan, reconcile
 from weavesync.executor.reconcile import select
@@ -68,6 +68,16 @@ def changes_table(title: str, rows: Sequence[ChangeRow]) -> Table:
                       Text(_change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
                       Text(row.reason))
     return table
+
+
+def show_writes(state: AppState, title: str, writes: Sequence[ChangeRow]) -> None:
+    """The outbox writes a command carried out (`resolve`, `retry`): their table unless ``--quiet``, and one
+    ``error:`` line on stderr per write that died or failed."""
+    if writes and not state.quiet:
+        render.console().print(changes_table(title, writes))
+    for write in writes:
+        if write.outcome in FAILED_WRITES:
+            click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
 
 
 def pending_hint(rows: Sequence[PendingRow]) -> str:
