@@ -10,11 +10,7 @@ Lines with ``--json``). Ctrl-C or SIGTERM stops them cleanly with exit 0.
 from __future__ import annotations
 
 import json
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 import click
 
@@ -22,6 +18,7 @@ from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.session import open_session
+from weavesync.cli.signals import stop_on_signals
 from weavesync.cli.sync_report import build_rows
 from weavesync.engine.view import CONFLICT_STRATEGIES
 from weavesync.executor import ReconcileReport
@@ -44,21 +41,6 @@ def print_pass(state: AppState, trigger: str, report: ReconcileReport) -> None:
         click.echo(f"error: {' '.join(problem.split())}", err=True)
     if report.pending:
         render.say(state, f"[{trigger}] {len(report.pending)} decision(s) pending: see `weavesync pending`")
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set `stop` instead of raising, so a pass in progress finishes and records cleanly."""
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @click.command("watch", epilog=examples(

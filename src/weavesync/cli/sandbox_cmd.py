@@ -12,18 +12,17 @@ The sandbox package is imported only when this command runs: product code never 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
+from weavesync.cli.signals import stop_on_signals
 from weavesync.errors import WeavesyncError
 
 PERSON_PREFIX = "SANDBOX_PERSON_"
@@ -120,28 +119,23 @@ def sandbox(host: str, github_port: int, jira_port: int, ado_port: int, latency_
     state = current_state()
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
     ports = {"github": github_port, "jira": jira_port, "ado": ado_port}
     check_ports(host, ports)
     box = Sandbox(host=host, ports=ports, latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
     # Installed before starting, so a signal that arrives during start-up still ends in a clean stop.
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_on_signals(stop):
         try:
-            box.start()
-        except RuntimeError as exc:
-            raise WeavesyncError(f"the sandbox could not start: {exc}",
-                                 hint="a port may be in use: pass another port, or 0 for any free one") from exc
-        env = grouped(box.env())
-        if env_file is not None:
-            write_env_file(env_file, env)
-        _print_banner(state, box.urls, env, env_file)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        box.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            try:
+                box.start()
+            except RuntimeError as exc:
+                raise WeavesyncError(f"the sandbox could not start: {exc}",
+                                     hint="a port may be in use: pass another port, or 0 for any free one") from exc
+            env = grouped(box.env())
+            if env_file is not None:
+                write_env_file(env_file, env)
+            _print_banner(state, box.urls, env, env_file)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            box.stop()
     render.say(state, "weavesync sandbox stopped")
