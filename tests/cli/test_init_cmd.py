@@ -87,7 +87,7 @@ def test_dry_run_shows_the_diff_and_touches_nothing(invoke: Invoke, sample: Path
 
 
 def test_terminal_asks_and_honours_no(invoke: Invoke, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(init_cmd, "_is_terminal", lambda: True)
+    monkeypatch.setattr(init_cmd, "can_ask", lambda state, *, no_input: not state.json)
     before = config_of(sample).read_bytes()
     from click.testing import CliRunner
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +30,7 @@ from rich.syntax import Syntax
 from weavesync import exitcodes
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.session import can_ask
 from weavesync.config import SyncConfig, load_config
 from weavesync.errors import ConfigError, UsageError
 from weavesync.model import Status, Target, Tracker
@@ -200,13 +200,6 @@ def unified_diff(old: bytes, new: bytes, name: str) -> str:
 
 # -- the command ------------------------------------------------------------------------------------------------
 
-def _is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _show_diff(state: AppState, diff: str) -> None:
     if state.quiet:
         return
@@ -256,7 +249,7 @@ def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool) -> None:
       weavesync init --yes         # in scripts and CI (no terminal to ask on)
     """
     state = current_state()
-    if not (dry_run or yes) and (state.json or not _is_terminal()):
+    if not (dry_run or yes) and not can_ask(state, no_input=False):
         raise UsageError("not on a terminal (or --json), so init cannot ask before changing config.json",
                          hint="pass --yes to write it, or --dry-run to only see the diff")
     project = find_project(state.project)
