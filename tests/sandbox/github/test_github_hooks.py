@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from weavesync.sandbox.github.hooks import sign
+from weavesync.sandbox.auth import hmac_signature
 
 DATA = Path(__file__).parents[2] / "data" / "github" / "webhooks"
 SECRET = "sandbox-hook-secret"
@@ -75,7 +75,7 @@ def _validator(action: str) -> jsonschema.Draft7Validator:
 
 def test_signature_matches_githubs_test_vector() -> None:
     vector = json.loads((DATA / "signature-test-vector.json").read_text())
-    assert sign(vector["secret"], vector["payload"].encode()) == vector["X-Hub-Signature-256"]
+    assert hmac_signature(vector["secret"], vector["payload"].encode()) == vector["X-Hub-Signature-256"]
 
 
 def test_hook_creation_is_validated(bot: httpx.Client) -> None:

@@ -10,13 +10,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import uuid
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from weavesync.sandbox.auth import basic_credentials
 from weavesync.sandbox.azure_devops.errors import AdoError
 from weavesync.sandbox.azure_devops.model import Identity
 from weavesync.sandbox.azure_devops.ratelimit import RateLimiter
@@ -34,17 +33,10 @@ def _fold(path: str) -> str:
 
 def _pat(headers: Mapping[bytes, bytes]) -> str | None:
     raw = headers.get(b"authorization")
-    if raw is None:
+    credentials = basic_credentials(raw.decode("latin-1") if raw is not None else None)
+    if credentials is None or not credentials[1]:
         return None
-    scheme, _, value = raw.decode("latin-1").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    _, _, password = decoded.partition(":")
-    return password or None
+    return credentials[1]
 
 
 UNAUTHORIZED = AdoError(401, "TF400813: The user '' is not authorized to access this resource.",

@@ -8,22 +8,15 @@ and the legacy sha1 ``X-Hub-Signature``. The body is rendered once per change, a
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+from weavesync.sandbox.auth import hmac_signature
 from weavesync.sandbox.github import render
 from weavesync.sandbox.github.model import Comment, Hook, Issue, Label, Repo, Store
 from weavesync.sandbox.server import SandboxContext
-
-
-def sign(secret: str, body: bytes, algorithm: str = "sha256") -> str:
-    """The signature header value GitHub sends: ``sha256=<lowercase hex HMAC of the raw body>``."""
-    digest = hmac.new(secret.encode(), body, getattr(hashlib, algorithm)).hexdigest()
-    return f"{algorithm}={digest}"
 
 
 class HookDispatcher:
@@ -78,6 +71,6 @@ class HookDispatcher:
                 "X-GitHub-Hook-Installation-Target-Type": "repository",
             }
             if hook.secret:
-                headers["X-Hub-Signature"] = sign(hook.secret, body, "sha1")
-                headers["X-Hub-Signature-256"] = sign(hook.secret, body)
+                headers["X-Hub-Signature"] = hmac_signature(hook.secret, body, "sha1")
+                headers["X-Hub-Signature-256"] = hmac_signature(hook.secret, body)
             self.ctx.webhooks.deliver(hook.url, headers, body)

@@ -8,8 +8,6 @@ budget gets 429 with ``Retry-After`` (seconds), ``X-RateLimit-Reset`` (ISO 8601,
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import threading
@@ -21,6 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from weavesync.sandbox.auth import basic_credentials
 from weavesync.sandbox.jira.model import User
 from weavesync.sandbox.server import SandboxContext
 
@@ -68,17 +67,12 @@ def unauthorized() -> Response:
 
 def authenticate(request: Request, users_by_email: dict[str, tuple[str, User]]) -> User | None:
     """The user behind a Basic ``email:api_token`` header, or None."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
+    credentials = basic_credentials(request.headers.get("authorization"))
+    if credentials is None:
         return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    email, sep, token = decoded.partition(":")
+    email, token = credentials
     found = users_by_email.get(email.lower())
-    if not sep or found is None or found[0] != token:
+    if found is None or found[0] != token:
         return None
     return found[1]
 

@@ -9,8 +9,6 @@ dynamic-webhook API (``/rest/api/3/webhook``) is for Connect/OAuth apps only, so
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from typing import Any
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from weavesync.sandbox.auth import hmac_signature
 from weavesync.sandbox.jira import jql
 from weavesync.sandbox.jira.http import JiraFault, json_response, read_json
 from weavesync.sandbox.jira.model import Change, User, Webhook
@@ -29,10 +28,6 @@ EVENTS = {"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "com
           "comment_deleted"}
 SITE_ZONE = ZoneInfo("Europe/Berlin")
 FILTER_KEY = "issue-related-events-section"
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _hook_json(site: Site, hook: Webhook, user: User) -> dict[str, Any]:
@@ -67,7 +62,7 @@ class Deliverer:
                            "X-Atlassian-Webhook-Identifier": str(uuid.uuid4()),
                            "X-Atlassian-Webhook-Retry": "0", "X-Atlassian-Webhook-Flow": "Primary"}
                 if hook.secret:
-                    headers["X-Hub-Signature"] = sign(hook.secret, body)
+                    headers["X-Hub-Signature"] = hmac_signature(hook.secret, body)
                 self.site.ctx.webhooks.deliver(hook.url, headers, b"" if hook.exclude_body else body)
 
     def _matches(self, hook: Webhook, change: Change) -> bool:
