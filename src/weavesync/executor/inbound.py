@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from weavesync.config.places import PLACE_KEYS
 from weavesync.engine import Policy
-from weavesync.errors import StoreError, TrackerError, WeavesyncError
+from weavesync.errors import StoreError, WeavesyncError
 from weavesync.executor.reconcile import ReconcileReport, reconcile
 from weavesync.executor.session import SyncSession
 from weavesync.model import Tracker
@@ -186,7 +186,7 @@ def poll_tracker(session: SyncSession, policy: Policy, tracker: Tracker, *, trig
     cursor = session.store.get_cursor(tracker.value, place)
     try:
         batch = session.adapter(tracker).changed_since(cursor, session.mapping(tracker).managed)
-    except (TrackerError, WeavesyncError) as exc:
+    except WeavesyncError as exc:  # a tracker or config failure: no cursor move, the next poll reads again
         return PollOutcome(tracker, place, error=str(exc))
     items = sorted({item.link_item for item in batch.items})
     try:
