@@ -67,16 +67,21 @@ def register_github(http: HttpClient, place: dict[str, str], url: str, secret: s
     return f"github:{place['owner']}/{place['repo']}:hook/{created['id']}"
 
 
+def _jira_hook_id(hook: dict[str, Any]) -> str:
+    """Jira names a webhook only by its ``self`` URL, which ends with the id."""
+    return str(hook["self"]).rstrip("/").rsplit("/", 1)[-1]
+
+
 def register_jira(http: HttpClient, place: dict[str, str], url: str, secret: str) -> str:
     base = "/rest/webhooks/1.0/webhook"
     for hook in http.get(base).json():
         if isinstance(hook, dict) and hook.get("url") == url:
-            http.delete(f"{base}/{str(hook['self']).rstrip('/').rsplit('/', 1)[-1]}")
+            http.delete(f"{base}/{_jira_hook_id(hook)}")
     created = http.post(base, json={
         "name": f"{HOOK_NAME} ({place['projectKey']})", "url": url, "events": ["jira:issue_updated"],
         "filters": {"issue-related-events-section": f"project = {place['projectKey']}"},
         "excludeBody": False, "secret": secret}).json()
-    return f"jira:{place['projectKey']}:webhook/{str(created['self']).rstrip('/').rsplit('/', 1)[-1]}"
+    return f"jira:{place['projectKey']}:webhook/{_jira_hook_id(created)}"
 
 
 def _ado_project_id(http: HttpClient, project: str) -> str:
