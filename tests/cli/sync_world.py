@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from linked_project import make_project
 from weavesync.cli.main import cli
 from weavesync.model import Tracker
 from weavesync.trackers import registry
@@ -37,23 +38,6 @@ def _load_plugin() -> ModuleType:
 
 
 fake = _load_plugin()
-
-
-def make_project(root: Path, *, status: str = "active") -> Path:
-    """One increment linked to acme/shop#1, in SpecWeave 1.0.x's shape."""
-    specweave = root / ".specweave"
-    inc = specweave / "increments" / INC
-    inc.mkdir(parents=True)
-    (specweave / "config.json").write_text(json.dumps(
-        {"project": {"name": "shop"}, "sync": {"github": {"enabled": True, "owner": "acme", "repo": "shop"}}},
-        indent=2))
-    metadata = {"id": INC, "status": status, "type": "feature", "created": "2026-11-01T09:00:00.000Z",
-                "lastActivity": "2026-11-01T09:00:00.000Z",
-                "externalLinks": {"github": {"issueNumber": 1, "issueUrl": "https://github.com/acme/shop/issues/1",
-                                             "repo": "acme/shop"}}}
-    (inc / "metadata.json").write_text(json.dumps(metadata, indent=2))
-    (inc / "spec.md").write_text(f"---\nincrement: {INC}\ntitle: Checkout\nstatus: {status}\n---\n\n# Spec\n")
-    return root
 
 
 @dataclass

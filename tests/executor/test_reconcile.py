@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from linked_project import add_increment, make_project
 from weavesync.engine.retry import RetryPolicy
 from weavesync.errors import AuthFailed, Retryable
 from weavesync.executor import Answer, SyncSession, reconcile, resolve_pending
@@ -19,7 +20,7 @@ from weavesync.model import Status, Tracker, format_utc
 from weavesync.specweave import find_project, set_status
 from weavesync.trackers import registry
 
-from .fakes import FakeItem, FakeKind, add_increment, make_project
+from .fakes import FakeItem, FakeKind
 
 ITEM = "acme/shop#1"
 KEY = f"github:{ITEM}"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from linked_project import make_project
 from weavesync.errors import Retryable, WeavesyncError
 from weavesync.executor import SyncSession, reconcile
 from weavesync.executor.inbound import poll_tracker
@@ -22,7 +23,7 @@ from weavesync.specweave import find_project, set_status, write_bases
 from weavesync.trackers import registry
 from weavesync.trackers.base import ChangeBatch
 
-from .fakes import FakeItem, FakeKind, make_project
+from .fakes import FakeItem, FakeKind
 
 ITEM = "acme/shop#1"
 KEY = f"github:{ITEM}"

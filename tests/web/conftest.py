@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from linked_project import make_project
 from weavesync.executor import SyncSession
 from weavesync.model import Tracker
 from weavesync.specweave import find_project
 from weavesync.trackers import registry
 
-from .fakes import FakeKind, make_project
+from .fakes import FakeKind
 
 SECRET = "It's a Secret to Everybody"
 SECRET_ENV = {"WEAVESYNC_GITHUB_WEBHOOK_SECRET": SECRET, "WEAVESYNC_ADO_WEBHOOK_SECRET": SECRET}

@@ -1,5 +1,5 @@
-"""In-memory trackers and a small SpecWeave project for the receiver's unit tests (no HTTP: mocks are for unit
-tests only; the integration tests go over real HTTP to the sandbox)."""
+"""In-memory trackers for the receiver's unit tests (no HTTP: mocks are for unit tests only; the integration
+tests go over real HTTP to the sandbox). The project they serve is `linked_project.make_project`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from weavesync.errors import AuthFailed, Retryable
 from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker
@@ -137,18 +136,3 @@ class FakeKind:
         return [WebhookEvent(tracker=self.tracker, delivery_id="", item=str(data["item"]), state=None, version=None,
                              changed_by=None, at=None, raw_event="fake")]
 
-
-def make_project(root: Path, *, status: str = "active") -> Path:
-    """One increment, 0042-checkout, linked to GitHub acme/shop#1 as SpecWeave 1.0.x writes links."""
-    specweave = root / ".specweave"
-    inc = specweave / "increments" / "0042-checkout"
-    inc.mkdir(parents=True)
-    (specweave / "config.json").write_text(json.dumps(
-        {"sync": {"github": {"enabled": True, "owner": "acme", "repo": "shop"}}}, indent=2))
-    metadata = {"id": "0042-checkout", "status": status, "type": "feature",
-                "created": "2026-11-01T09:00:00.000Z", "lastActivity": "2026-11-01T09:00:00.000Z",
-                "externalLinks": {"github": {"issueNumber": 1, "issueUrl": "https://github.com/acme/shop/issues/1",
-                                             "repo": "acme/shop"}}}
-    (inc / "metadata.json").write_text(json.dumps(metadata, indent=2))
-    (inc / "spec.md").write_text(f"---\nincrement: 0042-checkout\ntitle: Checkout\nstatus: {status}\n---\n\n# Spec\n")
-    return root
