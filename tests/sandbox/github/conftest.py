@@ -8,10 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox_clients import github_client, reset_controls
 from weavesync.sandbox.github import GitHubSandbox
-from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
-
-API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+from weavesync.sandbox.server import BOT, PERSON, Sandbox
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +30,15 @@ def state(sandbox: Sandbox) -> GitHubSandbox:
     return found
 
 
-def _client(url: str, login: str) -> httpx.Client:
-    token = ACCOUNTS["github"][login].secret
-    return httpx.Client(base_url=url, headers={**API_HEADERS, "Authorization": f"Bearer {token}"})
-
-
 @pytest.fixture(scope="module")
 def bot(url: str) -> Iterator[httpx.Client]:
-    with _client(url, BOT) as client:
+    with github_client(url, BOT) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def alice(url: str) -> Iterator[httpx.Client]:
-    with _client(url, PERSON) as client:
+    with github_client(url, PERSON) as client:
         yield client
 
 
@@ -62,8 +56,4 @@ def new_issue(bot: httpx.Client) -> Callable[..., dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def _reset_limits(url: str) -> Iterator[None]:
     yield
-    httpx.post(f"{url}/_sandbox/ratelimit", json={"clear": True, "limit": 5000, "status": 403,
-                                                  "points_per_minute": 900, "content_per_minute": 80,
-                                                  "content_per_hour": 500, "secondary_status": 403,
-                                                  "secondary_retry_after": None})
-    httpx.delete(f"{url}/_sandbox/script")
+    reset_controls(url, "github")

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from jira_sandbox_helpers import Receiver
 
-from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
+from sandbox_clients import jira_client, reset_controls
+from weavesync.sandbox.server import BOT, PERSON, Sandbox
 
 
 @pytest.fixture(scope="session")
@@ -22,28 +23,22 @@ def jira_url(jira_sandbox: Sandbox) -> str:
     return jira_sandbox.urls["jira"]
 
 
-def _client(url: str, login: str) -> httpx.Client:
-    account = ACCOUNTS["jira"][login]
-    return httpx.Client(base_url=url, auth=(account.email or "", account.secret), timeout=10)
-
-
 @pytest.fixture(scope="session")
 def bot(jira_url: str) -> Iterator[httpx.Client]:
-    with _client(jira_url, BOT) as client:
+    with jira_client(jira_url, BOT) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def alice(jira_url: str) -> Iterator[httpx.Client]:
-    with _client(jira_url, PERSON) as client:
+    with jira_client(jira_url, PERSON) as client:
         yield client
 
 
 @pytest.fixture(autouse=True)
 def _clean_controls(jira_url: str) -> Iterator[None]:
     yield
-    httpx.delete(f"{jira_url}/_sandbox/script")
-    httpx.post(f"{jira_url}/_sandbox/ratelimit", json={"limit": None, "window_seconds": 1})
+    reset_controls(jira_url, "jira")
 
 
 @pytest.fixture()

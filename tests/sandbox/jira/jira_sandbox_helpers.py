@@ -1,20 +1,6 @@
-"""Helpers for the sandbox Jira tests: ADF bodies, issue creation, a webhook receiver."""
+"""A webhook receiver for the sandbox Jira tests (clients, ADF and issue creation are in `sandbox_clients`)."""
 
 from __future__ import annotations
-
-import httpx
-
-
-def adf(text: str) -> dict[str, object]:
-    return {"type": "doc", "version": 1,
-            "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]}
-
-
-def new_issue(client: httpx.Client, summary: str = "Sandbox test issue", issuetype: str = "Task") -> str:
-    response = client.post("/rest/api/3/issue", json={"fields": {
-        "project": {"key": "CORE"}, "summary": summary, "issuetype": {"name": issuetype}}})
-    assert response.status_code == 201, response.text
-    return str(response.json()["key"])
 
 
 class Receiver:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from jira_sandbox_helpers import adf, new_issue
+
+from sandbox_clients import adf, new_jira_issue
 
 
 def test_missing_or_bad_credentials_get_401(jira_url: str) -> None:
@@ -52,14 +53,14 @@ def test_create_rejects_what_jira_rejects(bot: httpx.Client) -> None:
 
 
 def test_created_issue_starts_in_to_do(bot: httpx.Client) -> None:
-    key = new_issue(bot, "Fresh")
+    key = new_jira_issue(bot, "Fresh")
     issue = bot.get(f"/rest/api/3/issue/{key}").json()
     assert issue["fields"]["status"]["name"] == "To Do"
     assert issue["fields"]["resolution"] is None
 
 
 def test_transitions_are_only_those_from_the_current_status(bot: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     names = {t["to"]["name"] for t in bot.get(f"/rest/api/3/issue/{key}/transitions").json()["transitions"]}
     assert names == {"In Progress", "Won't Do"}
     assert "Done" not in names  # no direct path from To Do to Done
@@ -71,7 +72,7 @@ def test_transitions_are_only_those_from_the_current_status(bot: httpx.Client) -
 
 
 def test_transition_rejections_have_jira_bodies(bot: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     url = f"/rest/api/3/issue/{key}/transitions"
     invalid = bot.post(url, json={"transition": {"id": "31"}})
     assert invalid.status_code == 400
@@ -87,7 +88,7 @@ def test_transition_rejections_have_jira_bodies(bot: httpx.Client) -> None:
 
 
 def test_multi_hop_to_done_with_resolution_records_changelog(bot: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     url = f"/rest/api/3/issue/{key}/transitions"
     before = bot.get(f"/rest/api/3/issue/{key}", params={"fields": "updated"}).json()["fields"]["updated"]
     assert bot.post(url, json={"transition": {"id": "11"}}).status_code == 204
@@ -108,7 +109,7 @@ def test_multi_hop_to_done_with_resolution_records_changelog(bot: httpx.Client) 
 
 
 def test_comments_need_adf(bot: httpx.Client, alice: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     plain = bot.post(f"/rest/api/3/issue/{key}/comment", json={"body": "plain text"})
     assert plain.status_code == 400 and plain.json()["errorMessages"]
     created = alice.post(f"/rest/api/3/issue/{key}/comment", json={"body": adf("Looks good")})
@@ -119,7 +120,7 @@ def test_comments_need_adf(bot: httpx.Client, alice: httpx.Client) -> None:
 
 
 def test_edit_cannot_set_status(bot: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     refused = bot.put(f"/rest/api/3/issue/{key}", json={"fields": {"status": {"name": "Done"}}})
     assert refused.status_code == 400
     ok = bot.put(f"/rest/api/3/issue/{key}", json={"update": {"labels": [{"add": "weavesync"}]}})

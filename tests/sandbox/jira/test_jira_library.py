@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from jira import JIRA, JIRAError
-from jira_sandbox_helpers import adf
 
+from sandbox_clients import adf
 from weavesync.sandbox.server import ACCOUNTS, BOT
 
 

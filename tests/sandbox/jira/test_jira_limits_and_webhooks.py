@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import httpx
-from jira_sandbox_helpers import Receiver, adf, new_issue
+from jira_sandbox_helpers import Receiver
+
+from sandbox_clients import adf, new_jira_issue
 
 FIXTURE = Path(__file__).parents[2] / "data" / "jira" / "jira_issue_updated.status-change.zulip-fixture.json"
 
@@ -21,11 +23,11 @@ def _register(bot: httpx.Client, url: str, **extra: object) -> int:
 
 
 def test_signed_delivery_in_the_real_shape(jira_url: str, bot: httpx.Client, receiver: Receiver) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     hook = _register(bot, receiver.url, secret="s3cret", filters={"issue-related-events-section": f"key = {key}"})
     try:
         assert bot.post(f"/rest/api/3/issue/{key}/transitions", json={"transition": {"id": "11"}}).status_code == 204
-        other = new_issue(bot)
+        other = new_jira_issue(bot)
         bot.post(f"/rest/api/3/issue/{other}/transitions", json={"transition": {"id": "11"}})
         assert httpx.post(f"{jira_url}/_sandbox/webhooks/flush", json={}).json()["drained"] is True
     finally:
@@ -45,7 +47,7 @@ def test_signed_delivery_in_the_real_shape(jira_url: str, bot: httpx.Client, rec
 
 
 def test_comment_delivers_issue_updated_with_comment(jira_url: str, bot: httpx.Client, receiver: Receiver) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     hook = _register(bot, receiver.url, filters={"issue-related-events-section": f"key = {key}"})
     try:
         bot.post(f"/rest/api/3/issue/{key}/comment", json={"body": adf("hello")})

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from jira_sandbox_helpers import adf, new_issue
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+
+from sandbox_clients import adf, new_jira_issue
 
 SPEC = Path(__file__).parents[2] / "data" / "jira" / "jira-cloud-v3-openapi-subset.json"
 
@@ -50,7 +51,7 @@ def check(openapi: OpenAPI, client: httpx.Client, method: str, path: str, *, par
 
 
 def test_issue_endpoints_match_the_spec(openapi: OpenAPI, bot: httpx.Client) -> None:
-    key = new_issue(bot)
+    key = new_jira_issue(bot)
     assert check(openapi, bot, "GET", f"/rest/api/3/issue/{key}",
                  params={"expand": "transitions,changelog"}).status_code == 200
     assert check(openapi, bot, "GET", f"/rest/api/3/issue/{key}/transitions",

@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-from jira_sandbox_helpers import new_issue
 
+from sandbox_clients import new_jira_issue
 from weavesync.sandbox import Sandbox
 
 SEARCH = "/rest/api/3/search/jql"
@@ -45,7 +45,7 @@ def test_unknown_body_keys_and_bad_tokens_are_rejected(bot: httpx.Client) -> Non
 
 
 def test_key_in_pages_with_next_page_token(bot: httpx.Client) -> None:
-    keys = [new_issue(bot, f"page {n}") for n in range(7)]
+    keys = [new_jira_issue(bot, f"page {n}") for n in range(7)]
     jql = f"key in ({', '.join(keys)}) ORDER BY key ASC"
     seen: list[str] = []
     token = None
@@ -77,7 +77,7 @@ def test_page_size_is_capped_when_fields_are_requested(jira_sandbox: Sandbox, bo
 
 def test_updated_literal_is_read_in_the_users_time_zone(jira_sandbox: Sandbox, bot: httpx.Client,
                                                         alice: httpx.Client) -> None:
-    key = new_issue(bot, "zone probe")
+    key = new_jira_issue(bot, "zone probe")
     site = jira_sandbox.apps["jira"].state
     updated = site.state.issues[key].updated
     # The same wall-clock literal, written as Berlin time: matches for the Berlin bot only when read in Berlin.
@@ -89,8 +89,8 @@ def test_updated_literal_is_read_in_the_users_time_zone(jira_sandbox: Sandbox, b
 
 
 def test_status_category_and_order_by_updated(bot: httpx.Client) -> None:
-    first = new_issue(bot, "order A")
-    second = new_issue(bot, "order B")
+    first = new_jira_issue(bot, "order A")
+    second = new_jira_issue(bot, "order B")
     bot.post(f"/rest/api/3/issue/{first}/transitions", json={"transition": {"id": "11"}})
     jql = f"key in ({first}, {second}) AND statusCategory = indeterminate"
     found = bot.post(SEARCH, json={"jql": jql, "fields": ["status"]}).json()["issues"]

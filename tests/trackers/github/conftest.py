@@ -9,6 +9,7 @@ import httpx
 import pytest
 from github_helpers import Stats
 
+from sandbox_clients import github_client, reset_controls
 from weavesync.model import Connection, Secret, Tracker
 from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
 from weavesync.trackers.github import GitHubAdapter
@@ -47,8 +48,7 @@ def adapter(url: str) -> Iterator[GitHubAdapter]:
 
 @pytest.fixture(scope="module")
 def alice(url: str) -> Iterator[httpx.Client]:
-    token = ACCOUNTS["github"][PERSON].secret
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+    with github_client(url, PERSON) as client:
         yield client
 
 
@@ -71,8 +71,4 @@ def stats(url: str) -> Stats:
 @pytest.fixture(autouse=True)
 def _clean_controls(url: str) -> Iterator[None]:
     yield
-    httpx.delete(f"{url}/_sandbox/script")
-    httpx.post(f"{url}/_sandbox/ratelimit", json={"clear": True, "limit": 5000, "status": 403,
-                                                  "points_per_minute": 900, "content_per_minute": 80,
-                                                  "content_per_hour": 500, "secondary_status": 403,
-                                                  "secondary_retry_after": None})
+    reset_controls(url, "github")

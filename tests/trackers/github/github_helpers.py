@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+from sandbox_clients import request_counts, reset_request_counts
 
 MANAGED = frozenset({"backlog", "in-progress", "paused", "in-review", "wontfix"})
 
@@ -14,11 +14,10 @@ class Stats:
         self.url = url
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/_sandbox/stats/reset")
+        reset_request_counts(self.url)
 
     def requests(self) -> dict[str, int]:
-        found: dict[str, int] = httpx.get(f"{self.url}/_sandbox/stats").json()["requests"]
-        return found
+        return request_counts(self.url)
 
     def total(self) -> int:
         return sum(self.requests().values())

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from jira_adapter_helpers import connection
 
+from sandbox_clients import jira_client, reset_controls
 from weavesync.sandbox import Sandbox
-from weavesync.sandbox.server import ACCOUNTS, PERSON
+from weavesync.sandbox.server import PERSON
 from weavesync.trackers.jira import KIND, JiraAdapter
 
 
@@ -34,13 +35,11 @@ def adapter(url: str) -> Iterator[JiraAdapter]:
 
 @pytest.fixture(scope="session")
 def alice(url: str) -> Iterator[httpx.Client]:
-    account = ACCOUNTS["jira"][PERSON]
-    with httpx.Client(base_url=url, auth=(account.email or "", account.secret)) as client:
+    with jira_client(url, PERSON) as client:
         yield client
 
 
 @pytest.fixture(autouse=True)
 def _reset_controls(url: str) -> Iterator[None]:
     yield
-    httpx.delete(f"{url}/_sandbox/script")
-    httpx.post(f"{url}/_sandbox/ratelimit", json={"limit": None, "window_seconds": 1})
+    reset_controls(url, "jira")

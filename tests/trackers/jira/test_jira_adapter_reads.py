@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from jira_adapter_helpers import counts, move, new_issue, reset_counts
+from jira_adapter_helpers import move
 
+from sandbox_clients import new_jira_issue, request_counts, reset_request_counts
 from weavesync.sandbox import Sandbox
 from weavesync.trackers.jira import JiraAdapter
 from weavesync.trackers.jira.cursor import Cursor
@@ -14,9 +15,9 @@ SEARCH = "POST /rest/api/3/search/jql"
 
 def test_read_many_pages_through_search_only(sandbox: Sandbox, url: str, adapter: JiraAdapter) -> None:
     keys = sandbox.apps["jira"].state.seed({"count": 250, "status": "In Review"})["keys"]
-    reset_counts(url)
+    reset_request_counts(url)
     found = adapter.read_many(keys, frozenset())
-    assert counts(url) == {SEARCH: 3}  # 250 items, 100 per page when fields are asked for
+    assert request_counts(url) == {SEARCH: 3}  # 250 items, 100 per page when fields are asked for
     assert set(found) == set(keys)
     item = found[keys[0]]
     assert item is not None and item.state.state == "In Review" and item.state.category == "indeterminate"
@@ -24,7 +25,7 @@ def test_read_many_pages_through_search_only(sandbox: Sandbox, url: str, adapter
 
 
 def test_read_many_marks_missing_items_gone(url: str, adapter: JiraAdapter, alice: httpx.Client) -> None:
-    keys = [new_issue(alice) for _ in range(3)]
+    keys = [new_jira_issue(alice) for _ in range(3)]
     found = adapter.read_many([*keys, "CORE-999999"], frozenset({"weavesync"}))
     assert found["CORE-999999"] is None
     assert all(found[k] is not None for k in keys)
@@ -32,9 +33,9 @@ def test_read_many_marks_missing_items_gone(url: str, adapter: JiraAdapter, alic
 
 def test_changed_since_uses_the_users_zone_overlap_and_dedupe(url: str, adapter: JiraAdapter,
                                                              alice: httpx.Client) -> None:
-    old = new_issue(alice, "old")
+    old = new_jira_issue(alice, "old")
     httpx.post(f"{url}/_sandbox/clock", json={"advance_seconds": 600})
-    edge = new_issue(alice, "edge")
+    edge = new_jira_issue(alice, "edge")
     first = adapter.changed_since(None, frozenset())
     keys = {i.link_item for i in first.items}
     assert {old, edge} <= keys

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from jira_adapter_helpers import connection, counts, move, new_issue, reset_counts
+from jira_adapter_helpers import connection, move
 
+from sandbox_clients import new_jira_issue, request_counts, reset_request_counts
 from weavesync.errors import AuthFailed, Rejected, Retryable
 from weavesync.model import Target
 from weavesync.sandbox import Sandbox
@@ -23,25 +24,25 @@ def _history(alice: httpx.Client, key: str) -> list[str]:
 
 def test_to_do_to_done_takes_the_shortest_path_with_resolution(url: str, adapter: JiraAdapter,
                                                                alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     receipt = adapter.write(key, DONE, frozenset())
     assert receipt.changed and receipt.state.state == "Done" and receipt.state.reason == "Done"
     assert _history(alice, key) == ["In Progress", "In Review", "Done"]
-    reset_counts(url)
+    reset_request_counts(url)
     again = adapter.write(key, DONE, frozenset())
     assert not again.changed and again.version == receipt.version
-    assert TRANSITION not in counts(url)
+    assert TRANSITION not in request_counts(url)
 
 
 def test_wont_do_gets_its_own_resolution_by_default(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11")
     receipt = adapter.write(key, Target("Won't Do", "done"), frozenset())
     assert receipt.state.state == "Won't Do" and receipt.state.reason == "Won't Do"
 
 
 def test_reopen_walks_back_through_to_do(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11", "21", "31")
     receipt = adapter.write(key, Target("In Progress", "indeterminate"), frozenset())
     assert receipt.state.state == "In Progress" and receipt.state.reason is None
@@ -49,14 +50,14 @@ def test_reopen_walks_back_through_to_do(adapter: JiraAdapter, alice: httpx.Clie
 
 
 def test_unknown_status_name_falls_back_to_the_category(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11")
     receipt = adapter.write(key, Target("Backlog", "new"), frozenset())
     assert receipt.state.state == "To Do" and receipt.state.category == "new"
 
 
 def test_no_path_is_rejected_with_what_is_reachable(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     with pytest.raises(Rejected) as refused:
         adapter.write(key, Target("Archived", None), frozenset())
     message = str(refused.value)
@@ -65,7 +66,7 @@ def test_no_path_is_rejected_with_what_is_reachable(adapter: JiraAdapter, alice:
 
 
 def test_a_resolution_the_screen_does_not_offer_is_refused(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11", "21")
     with pytest.raises(Rejected):
         adapter.write(key, Target("Done", "done", "Shipped"), frozenset())
@@ -73,7 +74,7 @@ def test_a_resolution_the_screen_does_not_offer_is_refused(adapter: JiraAdapter,
 
 
 def test_managed_labels_are_added_and_removed_others_kept(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     alice.put(f"/rest/api/3/issue/{key}", json={"fields": {"labels": ["team-x", "paused"]}})
     receipt = adapter.write(key, Target("In Progress", "indeterminate", markers=frozenset({"active"})),
                             frozenset({"paused", "active"}))
@@ -83,7 +84,7 @@ def test_managed_labels_are_added_and_removed_others_kept(adapter: JiraAdapter, 
 
 
 def test_describe_workflow_exposes_statuses_and_learned_moves(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     adapter.write(key, DONE, frozenset())
     workflow = adapter.describe_workflow(key)
     assert {(s.name, s.category) for s in workflow.statuses} >= {("To Do", "new"), ("Done", "done"),
@@ -93,7 +94,7 @@ def test_describe_workflow_exposes_statuses_and_learned_moves(adapter: JiraAdapt
 
 
 def test_comment_marker_dedupes(url: str, adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     assert adapter.comment(key, "Status: completed, synced from 0042", "op-1") is True
     assert adapter.comment(key, "Status: completed, synced from 0042", "op-1") is False
     assert adapter.comment(key, "Status: active", "op-2") is True

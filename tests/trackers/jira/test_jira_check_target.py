@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.trackers.jira.conftest import connection
-from tests.trackers.jira.jira_adapter_helpers import counts, move, new_issue, reset_counts
+from jira_adapter_helpers import connection, move
 
+from sandbox_clients import new_jira_issue, request_counts, reset_request_counts
 from weavesync.errors import Rejected
 from weavesync.model import Target
 from weavesync.trackers.http import Governor
@@ -36,7 +36,7 @@ def adapter(url: str) -> Iterator[JiraAdapter]:
 
 
 def in_review(alice: httpx.Client) -> str:
-    key = new_issue(alice, "check target")
+    key = new_jira_issue(alice, "check target")
     move(alice, key, "11", "21")
     return key
 
@@ -48,9 +48,9 @@ def test_direct_transition_is_reachable_with_its_path(adapter: JiraAdapter, alic
 
 
 def test_longer_path_once_the_statuses_on_it_were_seen(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    todo = new_issue(alice, "from to do")
+    todo = new_jira_issue(alice, "from to do")
     assert adapter.check_target(DONE, item=todo).reachable is None, "In Progress has not shown its moves yet"
-    middle = new_issue(alice, "in progress")
+    middle = new_jira_issue(alice, "in progress")
     move(alice, middle, "11")
     adapter.check_target(DONE, item=middle)  # learns In Progress's moves
     adapter.check_target(DONE, item=in_review(alice))  # and In Review's
@@ -64,7 +64,7 @@ def test_already_there(adapter: JiraAdapter, alice: httpx.Client) -> None:
 
 
 def test_category_fallback_names_the_status_and_the_rule(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    check = adapter.check_target(Target("Blocked", "indeterminate"), item=new_issue(alice, "fallback"))
+    check = adapter.check_target(Target("Blocked", "indeterminate"), item=new_jira_issue(alice, "fallback"))
     assert (check.state, check.reachable, check.path) == ("In Progress", True, ("In Progress",))
     assert check.fallback == "category indeterminate: one of In Progress, In Review, On Hold"
     typed = adapter.check_target(Target("Blocked", "indeterminate"), item_type="Task")
@@ -83,7 +83,7 @@ def test_resolution_the_screen_does_not_offer(adapter: JiraAdapter, alice: httpx
 
 
 def test_unexpressible_target(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    check = adapter.check_target(Target("Archived", None), item=new_issue(alice, "nowhere"))
+    check = adapter.check_target(Target("Archived", None), item=new_jira_issue(alice, "nowhere"))
     assert (check.state, check.reachable) == (None, False)
     assert check.problem is not None and "'Archived'" in check.problem and "On Hold" in check.problem
     typed = adapter.check_target(Target("Archived", None))
@@ -92,18 +92,18 @@ def test_unexpressible_target(adapter: JiraAdapter, alice: httpx.Client) -> None
 
 def test_no_call_per_status(adapter: JiraAdapter, url: str, alice: httpx.Client) -> None:
     key = in_review(alice)
-    reset_counts(url)
+    reset_request_counts(url)
     adapter.check_target(DONE, item=key)
-    one = counts(url)
+    one = request_counts(url)
     assert sum(one.values()) == 3, one  # the issue, the project's statuses, In Review's transitions
     for target in DEFAULTS:
         adapter.check_target(target, item=key)
-    assert counts(url) == one, "every further status is answered from the cached graph and issue"
+    assert request_counts(url) == one, "every further status is answered from the cached graph and issue"
     other = in_review(alice)
-    reset_counts(url)
+    reset_request_counts(url)
     for target in DEFAULTS:
         adapter.check_target(target, item=other)
-    assert sum(counts(url).values()) == 1, "another issue in a known status: only the issue is read"
+    assert sum(request_counts(url).values()) == 1, "another issue in a known status: only the issue is read"
 
 
 def test_write_forgets_the_checked_issue(adapter: JiraAdapter, alice: httpx.Client) -> None:

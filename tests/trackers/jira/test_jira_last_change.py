@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from jira_adapter_helpers import connection, counts, move, new_issue, reset_counts
+from jira_adapter_helpers import connection, move
 
+from sandbox_clients import new_jira_issue, request_counts, reset_request_counts
 from weavesync.errors import ItemGone
 from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON
 from weavesync.trackers.http import Governor
@@ -46,7 +47,7 @@ def newest_history(alice: httpx.Client, key: str, field: str) -> dict[str, Any]:
 
 
 def test_names_who_moved_the_status_and_when(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11")
     adapter.client.update_labels(key, ["customer"], [])  # a person's kind of label: not a managed change
 
@@ -57,7 +58,7 @@ def test_names_who_moved_the_status_and_when(adapter: JiraAdapter, alice: httpx.
 
 
 def test_a_managed_label_counts_and_an_unmanaged_one_does_not(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11")
     adapter.client.update_labels(key, ["weavesync-paused"], [])
 
@@ -69,27 +70,27 @@ def test_a_managed_label_counts_and_an_unmanaged_one_does_not(adapter: JiraAdapt
 
 
 def test_an_issue_never_moved_has_no_last_change(adapter: JiraAdapter, alice: httpx.Client) -> None:
-    assert adapter.last_change(new_issue(alice), MANAGED) == (None, None)
+    assert adapter.last_change(new_jira_issue(alice), MANAGED) == (None, None)
 
 
 def test_a_long_changelog_is_read_from_its_newest_page_back(url: str, adapter: JiraAdapter,
                                                             alice: httpx.Client) -> None:
-    key = new_issue(alice)
+    key = new_jira_issue(alice)
     move(alice, key, "11")
     for n in range(105):  # 105 unmanaged label edits after the move: the move is on the first page of 106
         adapter.client.update_labels(key, [f"tag-{n}"], [f"tag-{n - 1}"] if n else [])
-    reset_counts(url)
+    reset_request_counts(url)
 
     who, when = adapter.last_change(key, MANAGED)
 
-    assert counts(url).get(CHANGELOG) == 2  # the first page (kept, and it says the total), then the newest one
+    assert request_counts(url).get(CHANGELOG) == 2  # the first page (kept, and it says the total), then the newest one
     assert who == ALICE
     assert when == parse_jira_time(newest_history(alice, key, "status")["created"])
 
     adapter.client.update_labels(key, ["weavesync-paused"], [])
-    reset_counts(url)
+    reset_request_counts(url)
     assert adapter.last_change(key, MANAGED)[0] == THE_BOT
-    assert counts(url).get(CHANGELOG) == 2  # found on the newest page: no walk back
+    assert request_counts(url).get(CHANGELOG) == 2  # found on the newest page: no walk back
 
 
 def test_a_missing_issue_is_gone(adapter: JiraAdapter) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from jira_adapter_helpers import adf, move, new_issue
+from jira_adapter_helpers import move
 
+from sandbox_clients import adf, new_jira_issue
 from weavesync.errors import AuthFailed
 from weavesync.trackers.jira import KIND
 from weavesync.trackers.jira.issues import version_of
@@ -71,7 +72,7 @@ def test_sandbox_delivery_verifies_and_parses(url: str, alice: httpx.Client) -> 
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    key = new_issue(alice, "hooked")
+    key = new_jira_issue(alice, "hooked")
     hook = alice.post("/rest/webhooks/1.0/webhook", json={
         "name": "weavesync", "url": f"http://127.0.0.1:{server.server_address[1]}/", "secret": "hooksecret",
         "events": ["jira:issue_updated"], "filters": {"issue-related-events-section": f"key = {key}"}}).json()
