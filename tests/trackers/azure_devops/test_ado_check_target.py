@@ -73,3 +73,17 @@ def test_no_call_per_status(sandbox: Sandbox) -> None:
     assert sum(one.values()) == 2, one  # the item, its type's states
     assert checked(list(Status)) == one
 
+
+
+def test_describe_then_check_reads_the_item_once(sandbox: Sandbox) -> None:
+    """`weavesync doctor` describes a representative item's workflow, then checks every status on it."""
+    control(sandbox, "POST", "stats/reset")
+    fresh = AdoAdapter(connection(sandbox))
+    try:
+        fresh.describe_workflow(item="acme/Shop/4")
+        for status in Status:
+            fresh.check_target(DEFAULTS.target(status), item="acme/Shop/4")
+    finally:
+        fresh.close()
+    made = requests_made(sandbox)
+    assert sum(made.values()) == 2, made  # the item, its type's states

@@ -56,8 +56,8 @@ class AdoAdapter:
         self.default_type = connection.place.get("workItemType", DEFAULT_TYPE)
         self._states: dict[tuple[str, str], list[WorkflowStatus]] = {}
         self._checked: dict[str, RemoteItem] = {}
-        """Items as `check_target` first read them (one read per item however many targets are checked);
-        dropped when this adapter writes the item."""
+        """Items as `describe_workflow`/`check_target` first read them (one read per item however many targets
+        are checked); dropped when this adapter writes the item."""
 
     def __repr__(self) -> str:
         return f"AdoAdapter(org={self.organization!r}, project={self.project!r})"
@@ -250,7 +250,7 @@ class AdoAdapter:
     def describe_workflow(self, item: str | None = None, item_type: str | None = None) -> Workflow:
         project = self.project
         if item is not None:
-            current = self._read_one(item, frozenset())
+            current = self._checked_item(item)
             item_type, project = current.item_type, current.project or project
         wit = item_type or self.default_type
         statuses = self.type_states(wit, project)
