@@ -66,7 +66,8 @@ class FakeTracker:
     def changed_since(self, cursor: str | None, managed: frozenset[str]) -> ChangeBatch:
         return ChangeBatch(items=[self._remote(i, managed) for i in self.items], cursor=cursor or "0")
 
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None) -> Receipt:
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
         if self.failures:
             raise self.failures.pop(0)
         fake = self.items[item]
@@ -82,7 +83,7 @@ class FakeTracker:
         return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
                        changed=changed)
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
         posted = self.comments.setdefault(item, [])
         if any(op == op_id for op, _ in posted):
             return False

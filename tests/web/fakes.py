@@ -66,8 +66,8 @@ class FakeAdapter:
         changed = [self._remote(k, managed) for k, i in self.items.items() if cursor is None or i.version > int(cursor)]
         return ChangeBatch(items=changed, cursor=str(newest))
 
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
-              ) -> Receipt:
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
         self._check()
         found = self.items[item]
         changed = found.state != target.state or found.labels & managed != target.markers
@@ -82,7 +82,7 @@ class FakeAdapter:
         self._check()
         return self.items[item].changed_by, None
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
         return True
 
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],

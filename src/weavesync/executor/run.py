@@ -18,7 +18,7 @@ from weavesync.engine.retry import RetryPlan
 from weavesync.errors import TrackerError, WeavesyncError
 from weavesync.executor.codec import target_from_json
 from weavesync.executor.session import SyncSession
-from weavesync.model import Base, Receipt, Status, Tracker
+from weavesync.model import Base, Receipt, RemoteItem, Status, Tracker
 from weavesync.specweave import write_bases
 from weavesync.store import OutboxEntry
 
@@ -49,13 +49,44 @@ def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000)
         entries = session.store.claim(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS)
         if not entries:
             break
+        fresh = _read_claimed(session, entries)
         for entry in entries:
-            outcomes.append(execute(session, entry, trigger=trigger))
+            # Only an entry's first write of its item may use the batched read: an earlier entry of this batch
+            # for the same item has changed it since.
+            current = fresh.pop((entry.tracker, entry.item), None)
+            outcomes.append(execute(session, entry, trigger=trigger, current=current))
     return outcomes
 
 
-def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli") -> WriteOutcome:
-    """One entry: write with in-process retries for short waits, then complete, reschedule or bury it."""
+def _read_claimed(session: SyncSession, entries: list[OutboxEntry]) -> dict[tuple[str, str], RemoteItem]:
+    """The claimed entries' items, read with one `read_many` per tracker instead of one re-read per write.
+
+    The contract's re-read before a replayed write (sync-semantics §3) still happens, only batched, moments
+    before the writes. An item that could not be read here (gone, or the read failed) is left out: its write
+    then reads it itself and meets the error there, where the outbox handles it as always.
+    """
+    by_tracker: dict[str, list[OutboxEntry]] = {}
+    for entry in entries:
+        by_tracker.setdefault(entry.tracker, []).append(entry)
+    fresh: dict[tuple[str, str], RemoteItem] = {}
+    for name, group in by_tracker.items():
+        try:
+            tracker = Tracker(name)
+            managed = session.mapping(tracker).managed
+            markers = frozenset(m for e in group for m in target_from_json(e.desired["target"]).markers)
+            items = list(dict.fromkeys(e.item for e in group))
+            found = session.adapter(tracker).read_many(items, managed | markers)
+        except (WeavesyncError, ValueError, KeyError):
+            continue
+        fresh.update({(name, item): seen for item, seen in found.items() if seen is not None})
+    return fresh
+
+
+def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", current: RemoteItem | None = None
+            ) -> WriteOutcome:
+    """One entry: write with in-process retries for short waits, then complete, reschedule or bury it.
+
+    `current` is the item as `drain` read it moments ago; only the first attempt uses it, a retry re-reads."""
     tracker = Tracker(entry.tracker)
     status = Status(entry.desired["status"])
     target = target_from_json(entry.desired["target"])
@@ -82,9 +113,11 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli") -
         mapping = session.mapping(tracker)
         resolution = session.config.jira_resolutions.get(status)
         receipt: Receipt | None = None
+        seen = current
         for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
             with attempt:
-                receipt = adapter.write(entry.item, target, mapping.managed, resolution=resolution)
+                fresh, seen = seen, None
+                receipt = adapter.write(entry.item, target, mapping.managed, resolution=resolution, current=fresh)
         assert receipt is not None
     except TrackerError as exc:
         plan = final[-1] if final else session.retry.plan(max(outcome.attempts, 1), exc, jitter=session.jitter)
@@ -97,7 +130,9 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli") -
         return _failed(session, entry, outcome, plan, exc, base_from, status, trigger)
     outcome.attempts += 1
     outcome.receipt = receipt
-    _comment(session, entry, receipt, trigger, outcome.attempts)
+    # The first write attempt of a first claim: no earlier attempt can have posted the comment.
+    first = entry.claims == 1 and entry.attempts == 0 and outcome.attempts == 1
+    _comment(session, entry, receipt, trigger, outcome.attempts, first_attempt=first)
     now = session.now()
     state = receipt.state.to_json()
     with session.store.transaction() as conn:
@@ -137,14 +172,16 @@ def _failed(session: SyncSession, entry: OutboxEntry, outcome: WriteOutcome, pla
     return outcome
 
 
-def _comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, trigger: str, attempts: int) -> None:
+def _comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, trigger: str, attempts: int,
+             *, first_attempt: bool = False) -> None:
     """Post the completion comment once: when this write closed the item, or on a replay of an entry that may
-    have closed it before a crash (the adapter's op-id marker makes a second post impossible)."""
+    have closed it before a crash (the adapter's op-id marker makes a second post impossible). On a
+    `first_attempt` nothing can carry the marker yet, so the adapter skips listing the comments."""
     text = entry.desired.get("comment")
     if not text or not (receipt.changed or entry.claims > 1 or entry.attempts > 0):
         return
     try:
-        session.adapter(Tracker(entry.tracker)).comment(entry.item, text, entry.op_id)
+        session.adapter(Tracker(entry.tracker)).comment(entry.item, text, entry.op_id, first_attempt=first_attempt)
     except TrackerError as exc:
         _log(session, entry, None, None, "completion comment not posted", trigger, "failed", attempts,
              error=str(exc))

@@ -148,13 +148,23 @@ class TrackerAdapter(Protocol):
         """
         ...
 
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
-              ) -> Receipt:
-        """Bring one item to `target`, idempotently (re-read first; a no-op when already satisfied)."""
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
+        """Bring one item to `target`, idempotently (re-read first; a no-op when already satisfied).
+
+        `current` is a fresh read of the item made moments ago by the caller (one batched `read_many` for a
+        whole drain instead of one read per write); when given, the adapter need not read it again before
+        writing. It must come from `read_many` with `managed` (plus the target's markers). Conflict checks that
+        the tracker offers still apply, and a write that meets one re-reads as without `current`.
+        """
         ...
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
-        """Post `body` with a hidden marker carrying `op_id`; returns False when that op was already posted."""
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+        """Post `body` with a hidden marker carrying `op_id`; returns False when that op was already posted.
+
+        `first_attempt` True means the caller knows no earlier attempt of this operation can have posted it
+        (first claim, no earlier try): the adapter then skips listing the comments to look for the marker.
+        """
         ...
 
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],

@@ -93,7 +93,8 @@ class FileTracker:
         data = load()
         return ChangeBatch(items=[_remote(i, f, managed) for i, f in data["items"].items()], cursor=cursor or "0")
 
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None) -> Receipt:
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
         data = load()
         if data["failures"]:
             spec = data["failures"].pop(0)
@@ -118,7 +119,7 @@ class FileTracker:
         found = load()["items"][item]
         return found["changed_by"], parse_utc(found["changed_at"]) if found["changed_at"] else None
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
         data = load()
         posted = data["comments"].setdefault(item, [])
         if any(op == op_id for op, _ in posted):

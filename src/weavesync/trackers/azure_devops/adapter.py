@@ -142,22 +142,25 @@ class AdoAdapter:
         return ChangeBatch(items=fresh, cursor=Cursor(as_of, keep).format())
 
     # writing ----------------------------------------------------------------------------------------------
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
-              ) -> Receipt:
-        """`resolution` is Jira's; ADO defaults ``System.Reason`` per transition, so it is not used here."""
-        receipt, _ = self._write(item, target, managed)
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
+        """`resolution` is Jira's; ADO defaults ``System.Reason`` per transition, so it is not used here.
+        `current` (a caller's fresh read) replaces the first re-read; its version is the ``rev`` the PATCH tests,
+        so a change made since that read still fails with 412 and is re-read."""
+        receipt, _ = self._write(item, target, managed, current)
         return receipt
 
-    def _write(self, item: str, target: Target, managed: frozenset[str]) -> tuple[Receipt, RemoteItem]:
+    def _write(self, item: str, target: Target, managed: frozenset[str], fresh: RemoteItem | None = None
+               ) -> tuple[Receipt, RemoteItem]:
         """`write`, also returning the item as read or saved (so `create` needs no read of its own)."""
         ref = self._ref(item)
         self._checked.pop(item, None)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
-            raw = self.client.batch([ref.id], FIELDS, project=ref.project)[0]
-            if raw is None:
-                raise _gone(item)
-            current = self._remote(raw, managed)
-            ops = self._ops(current, split_tags(raw["fields"].get("System.Tags")), target, managed, item)
+            current, tags = (fresh, None) if fresh is not None and attempt == 1 else self._read_raw(item, managed)
+            if tags is None and current.state.markers != target.markers:
+                # Replacing System.Tags needs the people's tags too, which a RemoteItem leaves out: read them.
+                current, tags = self._read_raw(item, managed)
+            ops = self._ops(current, tags or [], target, managed, item)
             if not ops:
                 return Receipt(link_item=item, tracker=Tracker.ADO, state=current.state, version=current.version,
                                changed=False, at=current.updated_at), current
@@ -172,6 +175,14 @@ class AdoAdapter:
             return Receipt(link_item=item, tracker=Tracker.ADO, state=after.state, version=after.version,
                            changed=True, at=after.updated_at), after
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _read_raw(self, item: str, managed: frozenset[str]) -> tuple[RemoteItem, list[str]]:
+        """The item and all its tags (people's included), in one one-id batch read; raises ItemGone."""
+        ref = self._ref(item)
+        raw = self.client.batch([ref.id], FIELDS, project=ref.project)[0]
+        if raw is None:
+            raise _gone(item)
+        return self._remote(raw, managed), split_tags(raw["fields"].get("System.Tags"))
 
     def _ops(self, current: RemoteItem, tags: list[str], target: Target, managed: frozenset[str], item: str
              ) -> list[dict[str, Any]]:
@@ -196,12 +207,14 @@ class AdoAdapter:
         wanted = resolve_state(target, states, item_type, item=item)
         return None if wanted == current.state.state else wanted
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+        """Post once per `op_id`; the comments are searched for its marker unless this is a first attempt."""
         ref = self._ref(item)
         marker = op_marker(op_id)
-        for existing in self.client.comments(ref.id, project=ref.project, item=item):
-            if marker in str(existing.get("text") or ""):
-                return False
+        if not first_attempt:
+            for existing in self.client.comments(ref.id, project=ref.project, item=item):
+                if marker in str(existing.get("text") or ""):
+                    return False
         self.client.add_comment(ref.id, f"{_html(body)}{marker}", project=ref.project, item=item)
         return True
 

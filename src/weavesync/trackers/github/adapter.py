@@ -180,11 +180,12 @@ class GitHubAdapter:
                 newest[number] = issue
 
     # -- write -----------------------------------------------------------------------------------------------
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
-              ) -> Receipt:
-        """Re-read, then change only what differs: state/state_reason, then each managed label on its own.
-        `resolution` is a Jira notion and ignored here."""
-        receipt, _ = self._write(parse_ref(item), item, target, managed, None)
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
+        """Re-read (unless the caller hands a fresh `current`), then change only what differs:
+        state/state_reason, then each managed label on its own. `resolution` is a Jira notion and ignored."""
+        issue = _issue_view(current) if current is not None else None
+        receipt, _ = self._write(parse_ref(item), item, target, managed, issue)
         return receipt
 
     def _write(self, ref: IssueRef, item: str, target: Target, managed: frozenset[str],
@@ -242,14 +243,16 @@ class GitHubAdapter:
         return touched
 
     # -- comment and create -------------------------------------------------------------------------------
-    def comment(self, item: str, body: str, op_id: str) -> bool:
-        """Post once per `op_id`: the marker is looked for in the existing comments first."""
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+        """Post once per `op_id`: the marker is looked for in the existing comments first, unless the caller
+        knows this is the operation's first attempt (nothing can carry the marker yet)."""
         ref = parse_ref(item)
         marker = op_marker(op_id)
         path = f"{self._path(ref)}/comments"
-        for page, _ in self.client.pages(path, {"per_page": PER_PAGE}, item=item):
-            if any(marker in (c.get("body") or "") for c in page):
-                return False
+        if not first_attempt:
+            for page, _ in self.client.pages(path, {"per_page": PER_PAGE}, item=item):
+                if any(marker in (c.get("body") or "") for c in page):
+                    return False
         self.client.http.post(path, item=item, json={"body": f"{body.rstrip()}\n\n{marker}"})
         return True
 
@@ -345,6 +348,15 @@ def _refusal(target: Target, item: str | None) -> Rejected | None:
         return Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {target.reason!r}",
                         tracker="github", item=item)
     return None
+
+
+def _issue_view(item: RemoteItem) -> dict[str, Any]:
+    """The fields `_write` looks at, from a caller's fresh observation instead of a GET of the issue.
+
+    The labels are only the observed managed ones; `_write` only ever adds or removes managed labels, so the
+    people's labels it cannot see here are never part of a request."""
+    return {"state": item.state.state, "state_reason": item.state.reason, "labels": sorted(item.state.markers),
+            "updated_at": item.version}
 
 
 def _counts(event: dict[str, Any], managed: set[str]) -> bool:

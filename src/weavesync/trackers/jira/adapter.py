@@ -119,16 +119,18 @@ class JiraAdapter:
         return remote_item(self.client.issue(key, READ_FIELDS, READ_EXPAND), managed, self.client.base_url)
 
     # -- writes ---------------------------------------------------------------------------------------------
-    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None
-              ) -> Receipt:
-        receipt, _ = self._write(item.upper(), target, managed, resolution)
+    def write(self, item: str, target: Target, managed: frozenset[str], *, resolution: str | None = None,
+              current: RemoteItem | None = None) -> Receipt:
+        """Transition to `target` and set the managed labels; `current`, a caller's fresh read, saves the
+        re-read before writing."""
+        receipt, _ = self._write(item.upper(), target, managed, resolution, current)
         return receipt
 
-    def _write(self, key: str, target: Target, managed: frozenset[str], resolution: str | None
-               ) -> tuple[Receipt, RemoteItem]:
+    def _write(self, key: str, target: Target, managed: frozenset[str], resolution: str | None,
+               fresh: RemoteItem | None = None) -> tuple[Receipt, RemoteItem]:
         """`write`, also returning the issue as last read (so `create` needs no read of its own)."""
         self._inspected.pop(key, None)
-        current = self._read(key, managed)
+        current = fresh if fresh is not None else self._read(key, managed)
         changed = False
         graph = self._graph(current)
         goals, _ = goal_ids(self._known_statuses(current, graph), target.state, target.category)
@@ -196,10 +198,11 @@ class JiraAdapter:
             raise Rejected(f"jira {key}: {gap_text(graph, gaps[0])}", tracker="jira", item=key, hint=hint)
         return values
 
-    def comment(self, item: str, body: str, op_id: str) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+        """Post once per `op_id`; the comments are searched for its marker unless this is a first attempt."""
         key = item.upper()
         marker = adf.op_marker(op_id)
-        if any(adf.has_marker(c.get("body"), marker) for c in self.client.comments(key)):
+        if not first_attempt and any(adf.has_marker(c.get("body"), marker) for c in self.client.comments(key)):
             return False
         self.client.add_comment(key, adf.document(body, marker))
         return True
