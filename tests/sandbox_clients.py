@@ -64,3 +64,11 @@ def new_jira_issue(client: httpx.Client, summary: str = "test issue", issuetype:
         "project": {"key": "CORE"}, "summary": summary, "issuetype": {"name": issuetype}}})
     assert response.status_code == 201, response.text
     return str(response.json()["key"])
+
+
+def new_github_issue(client: httpx.Client, title: str, **fields: Any) -> dict[str, Any]:
+    """Create an issue in acme/shop as `client`'s account; the issue as GitHub returns it."""
+    response = client.post("/repos/acme/shop/issues", json={"title": title, **fields})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox_clients import github_client, reset_controls
+from sandbox_clients import github_client, new_github_issue, reset_controls
 from weavesync.sandbox.github import GitHubSandbox
 from weavesync.sandbox.server import BOT, PERSON, Sandbox
 
@@ -45,10 +45,7 @@ def alice(url: str) -> Iterator[httpx.Client]:
 @pytest.fixture()
 def new_issue(bot: httpx.Client) -> Callable[..., dict[str, Any]]:
     def make(title: str = "A test issue", **fields: Any) -> dict[str, Any]:
-        response = bot.post("/repos/acme/shop/issues", json={"title": title, **fields})
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
+        return new_github_issue(bot, title, **fields)
 
     return make
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from github_helpers import Stats
 
-from sandbox_clients import github_client, reset_controls
+from sandbox_clients import github_client, new_github_issue, reset_controls
 from weavesync.model import Connection, Secret, Tracker
 from weavesync.sandbox.server import ACCOUNTS, BOT, PERSON, Sandbox
 from weavesync.trackers.github import GitHubAdapter
@@ -55,10 +55,7 @@ def alice(url: str) -> Iterator[httpx.Client]:
 @pytest.fixture()
 def new_issue(alice: httpx.Client) -> Callable[..., dict[str, Any]]:
     def make(title: str = "Increment issue", **fields: Any) -> dict[str, Any]:
-        response = alice.post("/repos/acme/shop/issues", json={"title": title, **fields})
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
+        return new_github_issue(alice, title, **fields)
 
     return make
 
