@@ -37,7 +37,7 @@ REQUIRED: frozenset[str] = frozenset({"increment", "tracker", "item", "direction
 TRACKERS = frozenset({"github", "jira", "ado"})
 DIRECTIONS = frozenset({"push", "pull"})
 TRIGGERS = frozenset({"cli", "watch", "webhook", "poll", "retry"})
-OUTCOMES = frozenset({"ok", "noop", "failed", "retrying", "dead", "pending", "declined"})
+OUTCOMES = frozenset({"ok", "noop", "failed", "retrying", "dead", "pending", "declined", "withdrawn", "refused"})
 
 CONFLICT_FIELDS: tuple[str, ...] = (
     "ts", "increment", "tracker", "item", "strategy", "outcome", "local", "external", "reason", "op",

@@ -66,7 +66,8 @@ def claim_until_empty(url: str, state_dir: str, worker: str, now_text: str, barr
             snapshot = store.outbox()
             for entry in batch:
                 older_open = [
-                    e.id for e in snapshot if e.link_key == entry.link_key and e.id < entry.id and e.state != "done"
+                    e.id for e in snapshot
+                    if e.link_key == entry.link_key and e.id < entry.id and e.state not in ("done", "superseded")
                 ]
                 if older_open:
                     violations.append(f"{entry.id} claimed while {older_open} open")

@@ -10,7 +10,10 @@ later. `resolve` maps its flags onto the decision's own choices:
   (US-007 AC-04), otherwise a one-line usage error lists them (exit 2).
 
 Every answer is checked before the first one is applied, so a bad flag never leaves half the decisions of an
-increment answered. Afterwards the outbox is drained so the resulting pushes land now.
+increment answered. The answers are then applied together (`executor.resolve_decisions`): each only to the
+question it was given for (both sides are read again; a decision whose link moved or settled since is refused
+and decided afresh), and SpecWeave's status moves once; answers that would set different statuses are refused
+as a usage error. Afterwards the outbox is drained so the resulting pushes land now.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, wr
 from weavesync.cli.targets import parse_target
 from weavesync.engine import Ask, custom_choices
 from weavesync.errors import UsageError, WeavesyncError
-from weavesync.executor import Answer, SyncSession, drain, resolve_pending
+from weavesync.executor import Answer, SyncSession, drain, resolve_decisions
 from weavesync.executor.codec import ask_from_json
 from weavesync.model import Link, Status
 from weavesync.specweave.statuses import normalise_status
@@ -186,26 +189,27 @@ def resolve(ctx: click.Context, increment: str, accept: bool, decline: bool, sta
     with open_session(state) as session:
         inc_id, decisions = _select(session, increment, link_target)
         answered = _answers(session, state, inc_id, decisions, mode, custom)
-        resolved: list[dict[str, object]] = []
-        for decision, ask, answer in answered:
-            if answer is None:
-                continue
-            resolve_pending(session, decision, answer, trigger="cli")
-            resolved.append({"id": decision.id, "tracker": ask.link.tracker.value, "item": ask.link.item,
-                             "kind": ask.kind, "answer": answer.choice,
-                             "status": answer.custom.value if answer.custom else None})
+        done = resolve_decisions(session, [(d, a) for d, _, a in answered if a is not None], trigger="cli")
+        resolved: list[dict[str, object]] = [
+            {"id": decision.id, "tracker": ask.link.tracker.value, "item": ask.link.item, "kind": ask.kind,
+             "answer": answer.choice, "status": answer.custom.value if answer.custom else None}
+            for decision, ask, answer in done.applied]
+        refused = [{"id": decision.id, "link": decision.link_key, "why": why} for decision, why in done.refused]
         with progress(state, "writing to the trackers"):
             writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
         left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions(inc_id)]
     code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else (
         exitcodes.PENDING if left else exitcodes.OK)
     if state.json:
-        render.print_json({"increment": inc_id, "resolved": resolved, "writes": [w.to_json() for w in writes],
-                           "pending": [row.to_json() for row in left], "exitCode": code})
+        render.print_json({"increment": inc_id, "resolved": resolved, "refused": refused,
+                           "writes": [w.to_json() for w in writes], "pending": [row.to_json() for row in left],
+                           "exitCode": code})
         ctx.exit(code)
-    for done in resolved:
-        shown = f"{done['answer']} ({done['status']})" if done["status"] else str(done["answer"])
-        render.say(state, f"resolved {done['kind']} decision on {done['tracker']} {done['item']}: {shown}")
+    for entry in resolved:
+        shown = f"{entry['answer']} ({entry['status']})" if entry["status"] else str(entry["answer"])
+        render.say(state, f"resolved {entry['kind']} decision on {entry['tracker']} {entry['item']}: {shown}")
+    for gone in refused:
+        render.say(state, f"answer to decision {gone['id']} on {gone['link']} refused: {gone['why']}")
     show_writes(state, "Pushes", writes)
     if left:
         render.say(state, pending_hint(left))

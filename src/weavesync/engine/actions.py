@@ -42,7 +42,13 @@ class Action:
 
 @dataclass(frozen=True, kw_only=True)
 class Noop(Action):
-    """Nothing to write. Still has a reason, so `--verbose` and the log can say why nothing happened."""
+    """Nothing to write. Still has a reason, so `--verbose` and the log can say why nothing happened.
+
+    `deferred` marks a change this run leaves alone on purpose (a one-way run): the divergence lives on, so a
+    pending decision about it stays pending. Any other outcome without an `Ask` means the link is settled.
+    """
+
+    deferred: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,12 +121,30 @@ class Ask(Action):
     decided_at: datetime
     plans: tuple[tuple[str, tuple[Action, ...]], ...] = ()
 
+    @property
+    def fingerprint(self) -> str:
+        """The divergence this question is about: same fingerprint, same question (sync-semantics.md §8).
+
+        The item's version is left out on purpose: a person's comment or an unrelated label moves the version
+        but not the divergence, and must not turn one question into two.
+        """
+        parts = [self.kind, self.link.key, self.local.value, _state_key(self.external),
+                 _state_key(self.base_external), self.proposed.value if self.proposed else "-"]
+        return "|".join(parts)
+
     def plan(self, choice: str) -> tuple[Action, ...] | None:
         """The actions precomputed for `choice`, or None when the choice has no fixed plan."""
         for name, actions in self.plans:
             if name == choice:
                 return actions
         return None
+
+
+def _state_key(state: ExternalState | None) -> str:
+    if state is None:
+        return "-"
+    markers = ",".join(sorted(m.casefold() for m in state.markers))
+    return f"{state.state.casefold()}/{(state.reason or '').casefold()}/{(state.category or '').casefold()}/{markers}"
 
 
 __all__ = [

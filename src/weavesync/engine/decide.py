@@ -97,6 +97,8 @@ def decide(
         # §6: 404/410: the item is gone. Mark the link; never recreate the item silently.
         return [MarkGone(reason=f"{say.item_ref(view.link)} no longer exists or is no longer visible; "
                                 "the link needs attention (weavesync never recreates it silently)")]
+    if view.open_write is not None:
+        return _own_write_open(view, mapping, policy)
     observed = managed_part(view.remote.state, mapping.managed)
     version: str | None = view.remote.version
     stale = view.base is not None and _is_stale(view, version_key)
@@ -151,6 +153,50 @@ def decide(
     return _conflict(ctx)
 
 
+def _own_write_open(view: LinkView, mapping: MappingLike, policy: Policy) -> list[Action]:
+    """§8: while weavesync's own write for the link is unfinished, the item's state is weavesync's doing.
+
+    Whatever the item shows (the old state, a state written but a label not yet, an intermediate Jira hop) is
+    never a decision, a conflict or an inbound change: the outbox replay re-reads and completes the write. Only a
+    newer SpecWeave status matters: it replaces the unfinished write (the outbox keeps one desired state per
+    link), so a replay never writes a status that is no longer wanted.
+    """
+    assert view.open_write is not None
+    pending, local = view.open_write, view.local
+    ref = say.item_ref(view.link)
+    if local == pending.status:
+        hint = ("it is dead: see `weavesync outbox`, then `weavesync retry`" if pending.state == "dead"
+                else f"it is {pending.state.replace('_', ' ')} in the outbox")
+        return [Noop(reason=f"weavesync's own write of `{local.value}` to {ref} is not finished ({hint}); "
+                            "the item's state meanwhile is weavesync's doing, not a person's change")]
+    if policy.direction == "pull":
+        return [Noop(reason=f"SpecWeave status changed {pending.status.value} → {local.value} while weavesync's "
+                            f"write was unfinished; not pushed: this run only pulls (left for a push)",
+                     deferred=True)]
+    target_text = say.target_text(mapping.target(local))
+    return [_push_status(view.increment, local, mapping, policy,
+                         f"SpecWeave status changed {pending.status.value} → {local.value} before weavesync's "
+                         f"write of `{pending.status.value}` finished; {ref} → {target_text} instead")]
+
+
+def _proposal(ctx: _Ctx) -> Status | None:
+    """What the item's state proposes for SpecWeave, never SpecWeave's own status when the item does not express it.
+
+    The mapping reads an open item as "active" when nothing more precise fits (Jira "To Do" is both planning and
+    backlog). When that reading is SpecWeave's current status but the item does not satisfy it, the person did
+    move the item away from it: propose the one status the item does express that SpecWeave can reach, or
+    nothing (the person then answers no / custom), never "already matches" (sync-semantics §2: unless the item
+    satisfies SpecWeave's status, it is a decision).
+    """
+    proposed = ctx.mapping.proposal(ctx.observed, ctx.base_external)
+    local = ctx.local
+    if proposed != local or ctx.mapping.satisfies(ctx.observed, local):
+        return proposed
+    reachable = set(allowed_from(local))
+    fitting = [s for s in Status if s != local and s in reachable and ctx.mapping.satisfies(ctx.observed, s)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
 def _is_stale(view: LinkView, version_key: VersionKey) -> bool:
     assert view.remote is not None
     known = [v for v in (view.last_receipt_version, view.base.version if view.base else None) if v]
@@ -166,7 +212,7 @@ def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Ac
     """A push of the local status, unless this run only pulls, or a completion needs confirming first (US-005)."""
     local = ctx.local
     if ctx.policy.direction == "pull":
-        return [Noop(reason=f"{change}; not pushed: this run only pulls (left for a push)")]
+        return [Noop(reason=f"{change}; not pushed: this run only pulls (left for a push)", deferred=True)]
     target = ctx.mapping.target(local)
     push = _push_local(ctx, f"{change}; {say.item_ref(ctx.view.link)} → {say.target_text(target)}")
     needs_confirm = (local in TERMINAL and not ctx.policy.auto_sync and ctx.policy.prompt_user
@@ -183,10 +229,13 @@ def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Ac
 
 def _push_local(ctx: _Ctx, reason: str) -> Push:
     """The desired state for SpecWeave's current status, with the completion comment when the policy posts one."""
-    local = ctx.local
-    comment = (say.completion_comment(local, ctx.view.increment)
-               if ctx.policy.completion_comments and local in TERMINAL else None)
-    return Push(target=ctx.mapping.target(local), status=local, comment=comment, reason=reason)
+    return _push_status(ctx.view.increment, ctx.local, ctx.mapping, ctx.policy, reason)
+
+
+def _push_status(increment: str, status: Status, mapping: MappingLike, policy: Policy, reason: str) -> Push:
+    comment = (say.completion_comment(status, increment)
+               if policy.completion_comments and status in TERMINAL else None)
+    return Push(target=mapping.target(status), status=status, comment=comment, reason=reason)
 
 
 def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
@@ -201,11 +250,8 @@ def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
                          reason=f"{change}; user-story links sync outbound only, so SpecWeave keeps "
                                 f"`{local.value}`")]
     if ctx.policy.direction == "push":
-        return [Noop(reason=f"{change}; not applied: this run only pushes (left for a pull)")]
-    proposed = ctx.mapping.proposal(ctx.observed, ctx.base_external)
-    if proposed == local:
-        return [MoveBase(new_base=ctx.new_base(local),
-                         reason=f"{change}; SpecWeave is already `{local.value}`")]
+        return [Noop(reason=f"{change}; not applied: this run only pushes (left for a pull)", deferred=True)]
+    proposed = _proposal(ctx)
     decline = MoveBase(new_base=ctx.new_base(local),
                        reason=f"{change}; declined: SpecWeave keeps `{local.value}` and this change is not asked "
                               "again")
@@ -235,7 +281,7 @@ def _conflict(ctx: _Ctx) -> list[Action]:
     strategy = policy.conflict_resolution
     change = ctx.remote_change()
     local_text = say.local_change(base.local if base else None, local)
-    proposed = ctx.mapping.proposal(observed, ctx.base_external)
+    proposed = _proposal(ctx)
     winner: str | None = None
     fallback = ""
     if strategy == "specweave-wins":
@@ -257,7 +303,8 @@ def _conflict(ctx: _Ctx) -> list[Action]:
     if winner == "specweave":
         if policy.direction == "pull":
             return [Noop(reason=f"conflict: {local_text}, item {change}; SpecWeave would win ({strategy}) but "
-                                "this run only pulls (left for a two-way sync)")]
+                                "this run only pulls (left for a two-way sync)",
+                         deferred=True)]
         record = RecordConflict(strategy=strategy, outcome="specweave", local=local, external=observed,
                                 reason=f"conflict resolved by {strategy}: SpecWeave's `{local.value}` wins over "
                                        f"{say.external_text(observed)}")
@@ -265,7 +312,8 @@ def _conflict(ctx: _Ctx) -> list[Action]:
     if winner == "external" and proposed is not None:
         if policy.direction == "push":
             return [Noop(reason=f"conflict: {local_text}, item {change}; the item would win ({strategy}) but "
-                                "this run only pushes (left for a two-way sync)")]
+                                "this run only pushes (left for a two-way sync)",
+                         deferred=True)]
         record = RecordConflict(strategy=strategy, outcome="external", local=local, external=observed,
                                 reason=f"conflict resolved by {strategy}: the item's "
                                        f"{say.external_text(observed)} wins over `{local.value}`")
@@ -273,7 +321,8 @@ def _conflict(ctx: _Ctx) -> list[Action]:
 
     # prompt (configured, or a fallback): a person decides.
     if policy.direction == "push":
-        return [Noop(reason=f"conflict: {local_text}, item {change}; not asked: this run only pushes")]
+        return [Noop(reason=f"conflict: {local_text}, item {change}; not asked: this run only pushes",
+                     deferred=True)]
     use_specweave = (
         RecordConflict(strategy="prompt", outcome="specweave", local=local, external=observed,
                        reason=f"conflict resolved by a person: SpecWeave's `{local.value}` wins"),

@@ -50,12 +50,23 @@ class MappingLike(Protocol):
 
 
 @dataclass(frozen=True)
+class OpenWrite:
+    """weavesync's own write for a link that has not finished: an outbox entry still queued, in flight, retrying
+    or dead. Whatever the item shows meanwhile (a state written but a label not yet, an intermediate Jira hop)
+    is weavesync's doing, never a person's (sync-semantics.md §8)."""
+
+    status: Status
+    state: str
+
+
+@dataclass(frozen=True)
 class LinkView:
     """Everything known about one link at decision time.
 
     `remote` None means the tracker says the item is gone (404/410, transferred, no access). `local_changed_at` is
     the time SpecWeave's status last changed (its per-status timestamp or `lastActivity`), used only by
     last-write-wins. `last_receipt_version` is the version our own last successful write left on the item.
+    `open_write` is weavesync's own unfinished write for this link, if any.
     """
 
     increment: str
@@ -65,6 +76,7 @@ class LinkView:
     remote: RemoteItem | None
     base: Base | None
     last_receipt_version: str | None = None
+    open_write: OpenWrite | None = None
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,11 @@ from weavesync.executor.reconcile import (
     LinkResult,
     Prompter,
     ReconcileReport,
+    Resolution,
+    StaleDecision,
     plan,
     reconcile,
+    resolve_decisions,
     resolve_pending,
 )
 from weavesync.executor.run import WriteOutcome, drain
@@ -23,6 +26,8 @@ __all__ = [
     "LinkResult",
     "Prompter",
     "ReconcileReport",
+    "Resolution",
+    "StaleDecision",
     "SyncSession",
     "WriteOutcome",
     "drain",
@@ -30,6 +35,7 @@ __all__ = [
     "poll_trackers",
     "process_deliveries",
     "reconcile",
+    "resolve_decisions",
     "resolve_pending",
     "watch",
 ]

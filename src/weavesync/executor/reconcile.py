@@ -28,13 +28,14 @@ from weavesync.engine import (
     managed_part,
     resolve_choice,
 )
-from weavesync.errors import SpecWeaveFileError, TrackerError, WeavesyncError
+from weavesync.engine.view import OpenWrite
+from weavesync.errors import SpecWeaveFileError, TrackerError, UsageError, WeavesyncError
 from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
 from weavesync.model import Base, Link, RemoteItem, Status, Tracker
 from weavesync.specweave import Increment, set_status, write_bases
-from weavesync.store import Decision
+from weavesync.store import Decision, OutboxEntry
 
 
 @dataclass(frozen=True)
@@ -158,22 +159,50 @@ class _Seen:
     failures: dict[Tracker, str]
     receipts: dict[str, dict[str, Any]]
     report: ReconcileReport
+    open_writes: dict[str, OutboxEntry] = field(default_factory=dict)
 
 
 def _read_everything(session: SyncSession, refs: Sequence[str] | None, tell: Progress) -> _Seen:
-    """The read phase shared by `plan` and `reconcile`: both sides of every selected link, before any decision."""
+    """The read phase shared by `plan` and `reconcile`: both sides of every selected link, before any decision.
+
+    The order matters (sync-semantics §8). Unfinished writes are read *after* the items: a write under way when
+    an item was read is then either still open (so the item's state is ours) or finished, and receipts, read
+    last, then carry its version (so the observation is older than our write: an echo). Read the other way
+    round, a write started in between would show its half-done state as a person's change.
+    """
     increments, problems = select(session, refs)
     remote, failures = read_remote(session, increments, tell)
-    receipts = session.store.last_receipts([link.key for inc in increments for link in inc.links])
+    keys = [link.key for inc in increments for link in inc.links]
+    open_writes = session.store.open_writes(keys)
+    receipts = session.store.last_receipts(keys)
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
-    return _Seen(increments, remote, failures, receipts, report)
+    return _Seen(increments, remote, failures, receipts, report, open_writes)
 
 
-def _with_pending(session: SyncSession, seen: _Seen) -> ReconcileReport:
-    """`seen.report` with the decisions still pending on the selected increments."""
+def _with_pending(session: SyncSession, seen: _Seen, settled: set[str] | None = None) -> ReconcileReport:
+    """`seen.report` with the decisions still pending on the selected increments; those about a link in
+    `settled` (a plan found its divergence gone) are left out: the next sync withdraws them."""
     ids = {inc.id for inc in seen.increments}
-    seen.report.pending = [d for d in session.store.pending_decisions() if d.increment in ids]
+    seen.report.pending = [d for d in session.store.pending_decisions()
+                           if d.increment in ids and d.link_key not in (settled or set())]
     return seen.report
+
+
+def settles(result: LinkResult) -> bool:
+    """Does this link's outcome end every pending decision about it? Yes unless it asks again, was left for a
+    one-way run of the other direction, or could not be decided (sync-semantics.md §8)."""
+    if result.error is not None:
+        return False
+    return not any(isinstance(a, Ask) or (isinstance(a, Noop) and a.deferred) for a in result.actions)
+
+
+def _open_write(entry: OutboxEntry | None) -> OpenWrite | None:
+    if entry is None:
+        return None
+    try:
+        return OpenWrite(status=Status(entry.desired["status"]), state=entry.state)
+    except (KeyError, ValueError):
+        return None  # an entry the worker cannot read either: it dies there, with its error
 
 
 def decide_increment(session: SyncSession, inc: Increment, seen: _Seen, policy: Policy) -> list[LinkResult]:
@@ -189,7 +218,8 @@ def decide_increment(session: SyncSession, inc: Increment, seen: _Seen, policy: 
         receipt = seen.receipts.get(link.key)
         view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
                         remote=seen.remote[link.key], base=inc.bases.get(link.key),
-                        last_receipt_version=receipt.get("version") if receipt else None)
+                        last_receipt_version=receipt.get("version") if receipt else None,
+                        open_write=_open_write(seen.open_writes.get(link.key)))
         actions = decide(view, session.mapping(link.tracker), policy, now=now,
                          version_key=session.kind(link.tracker).version_key)
         results.append(LinkResult(inc.id, link, actions, remote=seen.remote[link.key]))
@@ -204,7 +234,7 @@ def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None
     for index, inc in enumerate(seen.increments):
         tell(f"deciding {inc.id}", index, len(seen.increments))
         seen.report.links.extend(decide_increment(session, inc, seen, policy))
-    return _with_pending(session, seen)
+    return _with_pending(session, seen, {r.link.key for r in seen.report.links if settles(r)})
 
 
 def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *, trigger: str = "cli",
@@ -215,19 +245,18 @@ def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None =
     tell = progress or _no_progress
     seen = _read_everything(session, refs, tell)
     report = seen.report
-    again: list[Increment] = []
     for index, inc in enumerate(seen.increments):
         tell(f"deciding {inc.id}", index, len(seen.increments))
-        results = decide_increment(session, inc, seen, policy)
-        report.links.extend(results)
-        changed = _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
-        if changed is not None:
-            again.append(changed)
-    # Second pass: an accepted inbound change moved SpecWeave; its other links now see a local change to push.
-    for inc in again:
-        results = decide_increment(session, inc, seen, policy)
-        report.links.extend(results)
-        _apply(session, inc, results, trigger=trigger, prompter=prompter, report=report)
+        current: Increment | None = inc
+        # An accepted change moves SpecWeave; the increment's links are then decided again (they now see a local
+        # change to push, and their other questions are re-asked or withdrawn). Each pass moves the status
+        # along SpecWeave's transitions, so a few passes always end.
+        for _ in range(_MAX_PASSES):
+            if current is None:
+                break
+            results = decide_increment(session, current, seen, policy)
+            report.links.extend(results)
+            current = _apply(session, current, results, trigger=trigger, prompter=prompter, report=report)
     if execute:
         tell("writing to the trackers", 0, 0)
         report.writes.extend(drain(session, trigger=trigger))
@@ -240,35 +269,52 @@ def _apply(session: SyncSession, inc: Increment, results: list[LinkResult], *, t
     status changed (so its other links get a second pass)."""
     now = session.now()
     asks: list[tuple[Decision, Ask, LinkResult]] = []
-    known = {d.id for d in session.store.pending_decisions(inc.id)} if any(
-        isinstance(a, Ask) for r in results for a in r.actions) else set()
+    withdrawn: list[tuple[LinkResult, Decision]] = []
+    known = {d.id for d in session.store.pending_decisions(inc.id)}
     with session.store.transaction() as conn:
         for result in results:
+            if settles(result) and known:
+                for gone in session.store.withdraw_decisions(conn, result.link.key, reason=_settled_why(result),
+                                                             now=now):
+                    withdrawn.append((result, gone))
             for action in result.actions:
                 if isinstance(action, Push):
                     _record_push(session, conn, inc, result.link, action, trigger)
                 elif isinstance(action, Ask):
                     decision = session.store.add_decision(
                         conn, increment=inc.id, link_key=result.link.key, kind=action.kind,
-                        observed_version=action.remote_version, payload=ask_to_json(action), now=now)
+                        observed_version=action.remote_version, payload=ask_to_json(action), now=now,
+                        fingerprint=action.fingerprint)
                     asks.append((decision, action, result))
                 elif isinstance(action, RecordConflict):
                     _record_conflict(session, conn, inc, result.link, action, trigger)
+    for result, gone in withdrawn:
+        _log(session, inc.id, result.link, "pull", gone.payload.get("local"), gone.payload.get("proposed"),
+             f"decision {gone.id} withdrawn: {_settled_why(result)}", trigger, "withdrawn")
     local_changes: list[tuple[Status, str]] = []
     bases: dict[str, Base | None] = {}
     for result in results:
         _local_effects(session, inc, result.link, result.actions, result.remote, trigger, bases, local_changes)
     for decision, ask, result in asks:
-        answer = prompter(ask) if prompter is not None else None
+        answer = prompter(ask) if prompter is not None and not local_changes else None
         if answer is None:
+            # Unanswered, or left for the next pass: an answer that moved SpecWeave changed what the others
+            # are about, so they are decided afresh (and re-asked) there.
             if decision.id not in known:
                 _log(session, inc.id, result.link, "pull", ask.local.value,
                      ask.proposed.value if ask.proposed else None, ask.reason, trigger, "pending")
             continue
-        current = local_changes[-1][0] if local_changes else inc.status
-        actions = resolve_choice(ask, answer.choice, answer.custom, current, now=now)
+        actions = resolve_choice(ask, answer.choice, answer.custom, inc.status, now=now)
         finish_decision(session, inc, decision, ask, answer, actions, trigger, bases, local_changes)
     return _commit_local(session, inc, bases, local_changes, report)
+
+
+_MAX_PASSES = 4
+
+
+def _settled_why(result: LinkResult) -> str:
+    reasons = [a.reason for a in result.actions]
+    return "the link has settled: " + ("; ".join(reasons) if reasons else "nothing left to decide")
 
 
 def finish_decision(session: SyncSession, inc: Increment, decision: Decision, ask: Ask, answer: Answer,
@@ -290,23 +336,99 @@ def finish_decision(session: SyncSession, inc: Increment, decision: Decision, as
     _local_effects(session, inc, ask.link, actions, None, trigger, bases, local_changes)
 
 
-def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *, trigger: str = "cli",
-                    policy: Policy | None = None) -> Increment | None:
-    """Finish a stored decision (`weavesync resolve`). The increment is then decided again (nothing written yet),
-    so a status the person chose reaches its links through the outbox; `drain` carries the writes out."""
-    ask = ask_from_json(decision.payload)
-    inc = session.increment(decision.increment)
-    actions = resolve_choice(ask, answer.choice, answer.custom, inc.status, now=session.now())
+@dataclass
+class Resolution:
+    """What answering some decisions did: the answers applied, those refused (with why), and the increment when
+    its status changed."""
+
+    applied: list[tuple[Decision, Ask, Answer]] = field(default_factory=list)
+    refused: list[tuple[Decision, str]] = field(default_factory=list)
+    changed: Increment | None = None
+
+
+class StaleDecision(WeavesyncError):
+    """The decision is no longer about what is true now (the link moved or settled since it was asked)."""
+
+
+def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, Answer]], *, trigger: str = "cli",
+                      policy: Policy | None = None) -> Resolution:
+    """Answer stored decisions of ONE increment together (`weavesync resolve`), per sync-semantics.md §8.
+
+    Both sides are read again and every link decided afresh first. An answer is applied only to the question it
+    was given for: when a link settled or its divergence changed since, the answer is refused (with the reason)
+    and the link is decided afresh. The answers that stand must agree on SpecWeave's status (a close accepted
+    on one tracker and a removal accepted on another cannot both be true): otherwise `UsageError`, and nothing
+    is applied. SpecWeave's status then moves once, every answered link's base is stored against that same
+    status, and the increment is decided again (nothing written yet) so the new status reaches the other links
+    through the outbox; `drain` carries the writes out.
+    """
+    outcome = Resolution()
+    live = [(d, a) for d, a in answered if a.choice != "skip"]
+    if not live:
+        return outcome
+    increments = {d.increment for d, _ in live}
+    if len(increments) != 1:
+        raise ValueError(f"resolve_decisions answers one increment at a time, not {sorted(increments)}")
+    policy = policy or session.policy(interactive=False)
+    seen = _read_everything(session, [live[0][0].increment], _no_progress)
+    inc = seen.increments[0]
+    fresh = {r.link.key: r for r in decide_increment(session, inc, seen, policy)}
+    now = session.now()
+    plans: list[tuple[Decision, Ask, Answer, list[Action]]] = []
+    for decision, answer in live:
+        result = fresh.get(decision.link_key)
+        if result is not None and result.error is not None:
+            raise WeavesyncError(f"cannot check decision {decision.id} against {decision.link_key}: {result.error}",
+                                 hint="nothing was applied; try again when the tracker answers")
+        asked = ask_from_json(decision.payload)
+        current = next((a for a in result.actions if isinstance(a, Ask)), None) if result else None
+        if current is None or current.fingerprint != asked.fingerprint:
+            outcome.refused.append((decision, _moved_since(asked, current, result)))
+            continue
+        plans.append((decision, current, answer,
+                      resolve_choice(current, answer.choice, answer.custom, inc.status, now=now)))
+    statuses = {a.status for *_, actions in plans for a in actions if isinstance(a, ApplyLocal)}
+    if len(statuses) > 1:
+        asked_for = "; ".join(f"{d.link_key} → {', '.join(a.status.value for a in acts if isinstance(a, ApplyLocal))}"
+                              for d, _, _, acts in plans if any(isinstance(a, ApplyLocal) for a in acts))
+        raise UsageError(f"the answers for {inc.id} would set different statuses ({asked_for}); nothing was applied",
+                         hint="answer one decision with --link TRACKER:ITEM, or set one status for all with --status S")
     bases: dict[str, Base | None] = {}
     local_changes: list[tuple[Status, str]] = []
-    finish_decision(session, inc, decision, ask, answer, actions, trigger, bases, local_changes)
+    for decision, ask, answer, actions in plans:
+        finish_decision(session, inc, decision, ask, answer, actions, trigger, bases, local_changes)
+        outcome.applied.append((decision, ask, answer))
+    for decision, why in outcome.refused:
+        stored = ask_from_json(decision.payload)
+        _log(session, inc.id, stored.link, "pull", stored.local.value,
+             stored.proposed.value if stored.proposed else None, f"answer to decision {decision.id} refused: {why}",
+             trigger, "refused")
     report = ReconcileReport()
-    changed = _commit_local(session, inc, bases, local_changes, report)
+    outcome.changed = _commit_local(session, inc, bases, local_changes, report)
     if report.problems:
         raise WeavesyncError(report.problems[0])
-    if changed is not None:
-        reconcile(session, policy or session.policy(interactive=False), [inc.id], trigger=trigger, execute=False)
-    return changed
+    # Decide the increment again: the new status reaches the other links, refused questions are withdrawn or
+    # asked afresh.
+    reconcile(session, policy, [inc.id], trigger=trigger, execute=False)
+    return outcome
+
+
+def _moved_since(asked: Ask, current: Ask | None, result: LinkResult | None) -> str:
+    if result is None:
+        return f"{asked.link.key} is no longer linked to {asked.increment}"
+    if current is None:
+        return "the link has settled since the question was asked: " + "; ".join(a.reason for a in result.actions)
+    return (f"the link moved since the question was asked: SpecWeave `{current.local.value}`, item "
+            f"{current.external_text} now; answer the new question (`weavesync pending`)")
+
+
+def resolve_pending(session: SyncSession, decision: Decision, answer: Answer, *, trigger: str = "cli",
+                    policy: Policy | None = None) -> Increment | None:
+    """Answer one stored decision (see `resolve_decisions`); `StaleDecision` when it was refused."""
+    done = resolve_decisions(session, [(decision, answer)], trigger=trigger, policy=policy)
+    if done.refused:
+        raise StaleDecision(f"decision {decision.id}: {done.refused[0][1]}")
+    return done.changed
 
 
 def _record_push(session: SyncSession, conn: Any, inc: Increment, link: Link, push: Push, trigger: str) -> None:

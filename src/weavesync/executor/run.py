@@ -9,8 +9,11 @@ attempt and outcome is one sync-log record (AC-US4-04, AC-US4-05).
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import stamina
 
@@ -22,7 +25,10 @@ from weavesync.model import Base, Receipt, RemoteItem, Status, Tracker
 from weavesync.specweave import write_bases
 from weavesync.store import OutboxEntry
 
-LEASE_SECONDS = 120.0
+LEASE_SECONDS = 30.0
+"""How long a claim holds without news from its worker. Short, because a crashed worker's entry waits this long
+before another takes it over (a worker on this machine whose process is gone is taken over at once, see
+`free_dead_claims`); a write that waits longer (a tracker's Retry-After) renews it before sleeping."""
 
 
 @dataclass
@@ -45,6 +51,7 @@ class WriteOutcome:
 def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000) -> list[WriteOutcome]:
     """Carry out every due outbox entry, link by link in order, until nothing is due."""
     outcomes: list[WriteOutcome] = []
+    free_dead_claims(session)
     for _ in range(max_rounds):
         entries = session.store.claim(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS)
         if not entries:
@@ -56,6 +63,34 @@ def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000)
             current = fresh.pop((entry.tracker, entry.item), None)
             outcomes.append(execute(session, entry, trigger=trigger, current=current))
     return outcomes
+
+
+def free_dead_claims(session: SyncSession) -> int:
+    """End the claims of workers on this machine whose process no longer runs (a `sync` or `watch` killed with
+    kill -9): their entries are taken over now, not when the lease runs out. Returns how many were freed."""
+    dead = [w for w in session.store.in_flight_claimers() if _dead_here(w)]
+    return session.store.expire_claims(dead, now=session.now()) if dead else 0
+
+
+def _dead_here(worker: str) -> bool:
+    """Is `worker` (``host:pid:tag``, `SyncSession.worker`) a process of this machine that has ended?"""
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if os.name != "posix" or host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's worker, or no safe way to ask: its lease decides
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a killed child its parent has not waited for yet is a zombie: gone all the same
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _read_claimed(session: SyncSession, entries: list[OutboxEntry]) -> dict[tuple[str, str], RemoteItem]:
@@ -106,6 +141,9 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
         outcome.waits.append(plan.delay)
         _log(session, entry, base_from, status.value, f"{entry.reason}; {plan.reason}", trigger, "retrying",
              outcome.attempts, error=str(exc))
+        # Keep the claim while sleeping, so nobody takes the entry over from a worker that is only waiting.
+        session.store.extend_lease(entry.id, worker=session.worker, now=session.now(),
+                                   lease_seconds=plan.delay + LEASE_SECONDS)
         return plan.delay
 
     try:
@@ -130,16 +168,43 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
         return _failed(session, entry, outcome, plan, exc, base_from, status, trigger)
     outcome.attempts += 1
     outcome.receipt = receipt
-    # The first write attempt of a first claim: no earlier attempt can have posted the comment.
-    first = entry.claims == 1 and entry.attempts == 0 and outcome.attempts == 1
-    _comment(session, entry, receipt, trigger, outcome.attempts, first_attempt=first)
     now = session.now()
-    state = receipt.state.to_json()
+    _store_receipt(session, entry, receipt, status, now, trigger, outcome.attempts)
+    # The comment is part of the desired state (sync-semantics §8): posted once (found by its marker), retried
+    # like the write, and the entry is finished only when both are done. The first write attempt of a first
+    # claim that changed the item: no earlier attempt can have posted the comment, so the marker is not looked
+    # for; any other case (a lost response, a replay) looks first.
+    first = entry.claims == 1 and entry.attempts == 0 and outcome.attempts == 1 and receipt.changed
+    text = entry.desired.get("comment")
+    commented = False
+    if text:
+        try:
+            tries = 0
+            for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
+                with attempt:
+                    tries += 1
+                    commented = session.adapter(tracker).comment(entry.item, text, entry.op_id,
+                                                                 first_attempt=first and tries == 1)
+        except TrackerError as exc:
+            plan = final[-1] if final else session.retry.plan(max(outcome.attempts, 1), exc, jitter=session.jitter)
+            return _failed(session, entry, outcome, plan, exc, base_from, status, trigger,
+                           what="the state is written but the completion comment is not posted yet")
+    session.store.complete(entry.id, receipt={"version": receipt.version, "state": receipt.state.to_json(),
+                                              "changed": receipt.changed, "commented": commented}, now=now)
+    outcome.outcome = "ok" if receipt.changed or commented else "noop"
+    reason = entry.reason if receipt.changed else f"{entry.reason}; the item was already there"
+    if commented:
+        reason += "; completion comment posted"
+    _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
+    return outcome
+
+
+def _store_receipt(session: SyncSession, entry: OutboxEntry, receipt: Receipt, status: Status, now: datetime,
+                   trigger: str, attempts: int) -> None:
+    """The write landed: remember its version (echoes of it are ignored) and move the shared base to it."""
     with session.store.transaction() as conn:
-        session.store.complete(entry.id, receipt={"version": receipt.version, "state": state,
-                                                   "changed": receipt.changed}, now=now, conn=conn)
-        session.store.record_receipt(conn, link_key=entry.link_key, version=receipt.version, state=state,
-                                     op_id=entry.op_id, now=now)
+        session.store.record_receipt(conn, link_key=entry.link_key, version=receipt.version,
+                                     state=receipt.state.to_json(), op_id=entry.op_id, now=now)
     try:
         inc = session.increment(entry.increment)
         write_bases(inc, {entry.link_key: Base(local=status, external=receipt.state, version=receipt.version,
@@ -147,44 +212,25 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
     except WeavesyncError as exc:
         # The write landed; only the shared base could not be stored. The next sync re-reads the item, finds it
         # already in the desired state and records the base then.
-        _log(session, entry, base_from, status.value, f"{entry.reason}; base not stored", trigger, "failed",
-             outcome.attempts, error=str(exc))
-    outcome.outcome = "ok" if receipt.changed else "noop"
-    reason = entry.reason if receipt.changed else f"{entry.reason}; the item was already there"
-    _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
-    return outcome
+        _log(session, entry, entry.desired.get("from"), status.value, f"{entry.reason}; base not stored", trigger,
+             "failed", attempts, error=str(exc))
 
 
 def _failed(session: SyncSession, entry: OutboxEntry, outcome: WriteOutcome, plan: RetryPlan, exc: Exception,
-            base_from: str | None, status: Status, trigger: str) -> WriteOutcome:
+            base_from: str | None, status: Status, trigger: str, *, what: str | None = None) -> WriteOutcome:
+    """Reschedule or bury the entry after `exc`; `what` says which part of the desired state is still owed."""
     now = session.now()
-    outcome.error = str(exc)
+    error = outcome.error = f"{what}: {exc}" if what else str(exc)
     if plan.kind in ("reschedule", "sleep"):
-        session.store.reschedule(entry.id, error=str(exc), next_attempt_at=now + timedelta(seconds=plan.delay),
-                                 now=now)
+        session.store.reschedule(entry.id, error=error, next_attempt_at=now + timedelta(seconds=plan.delay), now=now)
         outcome.outcome = "retrying"
         outcome.waits.append(plan.delay)
     else:
-        session.store.bury(entry.id, error=f"{plan.reason}: {exc}", now=now)
+        session.store.bury(entry.id, error=f"{plan.reason}: {error}", now=now)
         outcome.outcome = "dead"
     _log(session, entry, base_from, status.value, f"{entry.reason}; {plan.reason}", trigger, outcome.outcome,
-         outcome.attempts, error=str(exc))
+         outcome.attempts, error=error)
     return outcome
-
-
-def _comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, trigger: str, attempts: int,
-             *, first_attempt: bool = False) -> None:
-    """Post the completion comment once: when this write closed the item, or on a replay of an entry that may
-    have closed it before a crash (the adapter's op-id marker makes a second post impossible). On a
-    `first_attempt` nothing can carry the marker yet, so the adapter skips listing the comments."""
-    text = entry.desired.get("comment")
-    if not text or not (receipt.changed or entry.claims > 1 or entry.attempts > 0):
-        return
-    try:
-        session.adapter(Tracker(entry.tracker)).comment(entry.item, text, entry.op_id, first_attempt=first_attempt)
-    except TrackerError as exc:
-        _log(session, entry, None, None, "completion comment not posted", trigger, "failed", attempts,
-             error=str(exc))
 
 
 def _log(session: SyncSession, entry: OutboxEntry, before: str | None, after: str | None, reason: str,

@@ -32,12 +32,23 @@ def add_decision(
     observed_version: str | None,
     payload: dict[str, Any],
     now: datetime,
+    fingerprint: str | None = None,
 ) -> Decision:
-    """Store a pending decision, or return the identical pending one (see the module docstring)."""
+    """Store a pending decision, or return the identical pending one (see the module docstring).
+
+    With a `fingerprint` (the divergence the question is about, kept in the payload), "identical" means the same
+    fingerprint, whatever the item's version: an unrelated edit of the item does not make a new question.
+    """
     if kind not in DECISION_KINDS:
         raise ValueError(f"unknown decision kind {kind!r}; known: {list(DECISION_KINDS)}")
     lock_key(conn, "decision:" + link_key)
     same_link = (decisions.c.increment == increment, decisions.c.link_key == link_key)
+    if fingerprint is not None:
+        payload = {**payload, "fingerprint": fingerprint}
+        for row in conn.execute(select(decisions).where(*same_link, decisions.c.state == "pending")
+                                .order_by(decisions.c.id)):
+            if (row.payload or {}).get("fingerprint") == fingerprint:
+                return Decision.from_row(row)
     version = (
         decisions.c.observed_version.is_(None)
         if observed_version is None
@@ -52,7 +63,9 @@ def add_decision(
     if existing is not None:
         return Decision.from_row(existing)
     conn.execute(
-        update(decisions).where(*same_link, decisions.c.state == "pending").values(state="superseded", resolved_at=now)
+        update(decisions)
+        .where(*same_link, decisions.c.state == "pending")
+        .values(state="superseded", outcome="replaced", resolved_at=now)
     )
     result = conn.execute(
         decisions.insert().values(
@@ -66,6 +79,19 @@ def add_decision(
         )
     )
     return _get(conn, inserted_id(result))
+
+
+def withdraw_decisions(conn: Connection, link_key: str, *, reason: str, now: datetime) -> list[Decision]:
+    """Withdraw the pending decisions of a link whose divergence is gone (sync-semantics.md §8): they are kept
+    as ``superseded`` with outcome ``withdrawn: <reason>`` and can no longer be answered. Returns them."""
+    rows = list(conn.execute(select(decisions).where(decisions.c.link_key == link_key, decisions.c.state == "pending")))
+    if rows:
+        conn.execute(
+            update(decisions)
+            .where(decisions.c.id.in_([r.id for r in rows]), decisions.c.state == "pending")
+            .values(state="superseded", outcome=f"withdrawn: {reason}"[:200], resolved_at=now)
+        )
+    return [Decision.from_row(r) for r in rows]
 
 
 def pending_decisions(conn: Connection, increment: str | None = None) -> list[Decision]:

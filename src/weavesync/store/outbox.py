@@ -121,6 +121,7 @@ def claim(
     """
     if limit <= 0:
         return []
+    _supersede_abandoned_heads(conn, now)
     earlier = outbox.alias("earlier")
     blocked = exists().where(
         earlier.c.link_key == outbox.c.link_key,
@@ -155,6 +156,61 @@ def claim(
     )
     rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids), outbox.c.claimed_by == worker).order_by(outbox.c.id))
     return [OutboxEntry.from_row(r) for r in rows]
+
+
+def open_writes(conn: Connection, link_keys: Iterable[str]) -> dict[str, OutboxEntry]:
+    """The newest open entry (pending, in flight, retrying or dead) of each link in `link_keys` that has one.
+
+    A link with an open entry has a write of weavesync's own that is not finished: whatever its item shows
+    meanwhile is weavesync's doing (sync-semantics.md §8), and the engine must not read it as a person's change.
+    """
+    keys = list(dict.fromkeys(link_keys))
+    found: dict[str, OutboxEntry] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            select(outbox)
+            .where(outbox.c.link_key.in_(keys[start:start + 500]), outbox.c.state.in_(OPEN_STATES))
+            .order_by(outbox.c.id)
+        )
+        for row in rows:
+            found[row.link_key] = OutboxEntry.from_row(row)  # id order: the newest stays
+    return found
+
+
+def in_flight_claimers(conn: Connection) -> list[str]:
+    """The workers that hold in-flight entries now (to find those whose process has died)."""
+    return [w for w in conn.scalars(select(outbox.c.claimed_by).where(outbox.c.state == "in_flight").distinct()) if w]
+
+
+def expire_claims(conn: Connection, workers: Iterable[str], *, now: datetime) -> int:
+    """End the leases held by `workers` (processes known to be dead), so their entries are claimed again now
+    instead of after the lease; returns how many entries were freed."""
+    names = list(workers)
+    if not names:
+        return 0
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.state == "in_flight", outbox.c.claimed_by.in_(names))
+        .values(lease_expires_at=now, updated_at=now)
+    )
+    return int(result.rowcount)
+
+
+def _supersede_abandoned_heads(conn: Connection, now: datetime) -> None:
+    """An in-flight entry whose worker is gone (lease over) and that has a newer desired state queued behind it
+    is obsolete: replaying it would write a status that is no longer wanted before the wanted one (an issue
+    closed, then reopened). The newer entry re-reads the item and finishes from whatever state it is in."""
+    newer = outbox.alias("newer")
+    queued_behind = exists().where(
+        newer.c.link_key == outbox.c.link_key,
+        newer.c.id > outbox.c.id,
+        newer.c.state.in_(_REPLACEABLE),
+    )
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.state == "in_flight", outbox.c.lease_expires_at <= now, queued_behind)
+        .values(state="superseded", lease_expires_at=None, updated_at=now)
+    )
 
 
 def extend_lease(conn: Connection, entry_id: int, *, worker: str, now: datetime, lease_seconds: float) -> bool:

@@ -157,6 +157,19 @@ class Store:
         with self.transaction() as conn:
             return _outbox.claim(conn, now, worker=worker, lease_seconds=lease_seconds, limit=limit)
 
+    def open_writes(self, link_keys: Sequence[str]) -> dict[str, OutboxEntry]:
+        """The newest unfinished entry per link (see `weavesync.store.outbox.open_writes`)."""
+        with self._read() as conn:
+            return _outbox.open_writes(conn, link_keys)
+
+    def in_flight_claimers(self) -> list[str]:
+        with self._read() as conn:
+            return _outbox.in_flight_claimers(conn)
+
+    def expire_claims(self, workers: Iterable[str], *, now: datetime) -> int:
+        with self.transaction() as conn:
+            return _outbox.expire_claims(conn, workers, now=now)
+
     def extend_lease(self, entry_id: int, *, worker: str, now: datetime, lease_seconds: float = 60) -> bool:
         with self.transaction() as conn:
             return _outbox.extend_lease(conn, entry_id, worker=worker, now=now, lease_seconds=lease_seconds)
@@ -232,6 +245,7 @@ class Store:
         observed_version: str | None,
         payload: dict[str, Any],
         now: datetime,
+        fingerprint: str | None = None,
     ) -> Decision:
         return _decisions.add_decision(
             conn,
@@ -241,7 +255,12 @@ class Store:
             observed_version=observed_version,
             payload=payload,
             now=now,
+            fingerprint=fingerprint,
         )
+
+    def withdraw_decisions(self, conn: Connection, link_key: str, *, reason: str, now: datetime) -> list[Decision]:
+        """Withdraw a settled link's pending decisions (see `weavesync.store.decisions.withdraw_decisions`)."""
+        return _decisions.withdraw_decisions(conn, link_key, reason=reason, now=now)
 
     def pending_decisions(self, increment: str | None = None) -> list[Decision]:
         with self._read() as conn:
