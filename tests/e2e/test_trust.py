@@ -19,18 +19,18 @@ from click.testing import CliRunner
 
 from weavesync.cli.main import cli
 from weavesync.config import default_mappings
+from weavesync.engine.retry import RetryPolicy
 from weavesync.errors import UsageError
 from weavesync.executor import (
     Answer,
-    SyncSession,
     StaleDecision,
+    SyncSession,
     drain,
     plan,
     reconcile,
     resolve_decisions,
     resolve_pending,
 )
-from weavesync.engine.retry import RetryPolicy
 from weavesync.model import RemoteItem, Status, Target, Tracker
 from weavesync.specweave import find_project, set_status
 
