@@ -71,6 +71,15 @@ class Person:
         else:
             self._ado(int(item.rsplit("/", 1)[1]), "Closed")
 
+    def reopen(self, item: str) -> None:
+        if self.tracker is Tracker.GITHUB:
+            answer = self.client.patch(f"/repos/acme/shop/issues/{item.rsplit('#', 1)[1]}", json={"state": "open"})
+            assert answer.status_code == 200, answer.text
+        elif self.tracker is Tracker.JIRA:
+            self._jira(item, "81")
+        else:
+            self._ado(int(item.rsplit("/", 1)[1]), "Active")
+
     def is_closed(self, item: str) -> bool:
         assert self.tracker is Tracker.GITHUB
         return bool(self.client.get(f"/repos/acme/shop/issues/{item.rsplit('#', 1)[1]}").json()["state"] == "closed")
