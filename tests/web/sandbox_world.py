@@ -80,6 +80,20 @@ class Person:
         else:
             self._ado(int(item.rsplit("/", 1)[1]), "Active")
 
+    def rename(self, item: str, title: str) -> None:
+        """A change that moves no status (the delivery is processed as ``ignored``)."""
+        if self.tracker is Tracker.GITHUB:
+            answer = self.client.patch(f"/repos/acme/shop/issues/{item.rsplit('#', 1)[1]}", json={"title": title})
+            assert answer.status_code == 200, answer.text
+        elif self.tracker is Tracker.JIRA:
+            answer = self.client.put(f"/rest/api/3/issue/{item}", json={"fields": {"summary": title}})
+            assert answer.status_code == 204, answer.text
+        else:
+            answer = self.client.patch(f"/Shop/_apis/wit/workitems/{item.rsplit('/', 1)[1]}", headers=PATCH,
+                                       content=json.dumps([{"op": "add", "path": "/fields/System.Title",
+                                                            "value": title}]))
+            assert answer.status_code == 200, answer.text
+
     def is_closed(self, item: str) -> bool:
         assert self.tracker is Tracker.GITHUB
         return bool(self.client.get(f"/repos/acme/shop/issues/{item.rsplit('#', 1)[1]}").json()["state"] == "closed")
