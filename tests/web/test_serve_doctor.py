@@ -4,17 +4,20 @@ are reported with their error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
+from click.testing import CliRunner
 
+from weavesync.cli.main import cli
 from weavesync.doctor import Finding, run_checks
 from weavesync.executor import SyncSession
 from weavesync.model import Tracker
 from weavesync.sandbox import Sandbox
 from weavesync.web import Server, register_webhooks
 
-from .sandbox_world import TIMEOUT, Person, deliver, until
+from .sandbox_world import SECRET_ENV, TIMEOUT, Person, deliver, until
 
 
 def webhook_findings(session: SyncSession, tracker: Tracker) -> list[Finding]:
@@ -42,8 +45,8 @@ def test_doctor_sees_deliveries_that_changed_nothing(sandbox: Sandbox, person: P
     assert found[0].message.startswith("last webhook delivery at ")
 
 
-def test_doctor_reports_set_aside_deliveries_with_their_error(
-        linked: Callable[[], tuple[SyncSession, str]]) -> None:
+def test_doctor_and_outbox_report_set_aside_deliveries_with_their_error(
+        sandbox: Sandbox, linked: Callable[[], tuple[SyncSession, str]]) -> None:
     session, _ = linked()
     with Server(session, poll_interval=0) as server:
         payload = {"action": "labeled", "label": "in-progress", "issue": {"number": 1},
@@ -55,3 +58,11 @@ def test_doctor_reports_set_aside_deliveries_with_their_error(
     assert "bad-label" in aside.message and "label is a string" in aside.message
     assert aside.fix is not None and "weavesync outbox" in aside.fix
     assert any(f.severity == "ok" for f in found), "a set-aside delivery still shows the webhook works"
+    project = ["--project", str(session.project.root), "--json"]
+    env = {**sandbox.env(), **SECRET_ENV}
+    listed = CliRunner().invoke(cli, ["outbox", *project], env=env, catch_exceptions=False)
+    [delivery] = json.loads(listed.stdout)["deliveries"]
+    assert (delivery["tracker"], delivery["delivery"], delivery["state"]) == ("github", "bad-label", "poison")
+    assert delivery["error"] == "invalid: webhook payload field label is a string, expected an object"
+    doctor = CliRunner().invoke(cli, ["doctor", *project], env=env, catch_exceptions=False)
+    assert "bad-label" in json.dumps(json.loads(doctor.stdout))
