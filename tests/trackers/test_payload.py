@@ -109,5 +109,5 @@ def test_fields_read_absent_values_as_empty() -> None:
     assert (fields.text("a"), fields.number("b"), fields.objects("c"), fields.names("d")) == (None, None, [], [])
     assert fields.obj("a").data == {} and "a" not in fields
     assert Fields({"n": 7}, "x", "jira").text("n", numbers=True) == "7"
-    with pytest.raises(Rejected, match="x.n is a boolean"):
+    with pytest.raises(Rejected, match=r"x\.n is a boolean"):
         Fields({"n": True}, "x", "jira").text("n", numbers=True)
