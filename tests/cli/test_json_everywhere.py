@@ -51,7 +51,7 @@ SCENARIO: list[Step] = [
     (("resolve", "0042", "--accept"), "exitCode,increment,pending,refused,resolved,writes", None),
     (("push",), None, None),
     (("pull",), None, None),
-    (("outbox",), "entries", None),
+    (("outbox",), "deliveries,entries", None),
     (("retry",), "exitCode,left,revived,writes", None),
     (("log",), "lines", None),
     (("init", "--dry-run"), "changed,config,diff,reason,written", None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, inspect, text, update
+from sqlalchemy import Connection, create_engine, insert, inspect, text, update
 from sqlalchemy.engine import URL
 from store_helpers import T0, put
 
@@ -156,3 +156,30 @@ def test_an_in_memory_database_works_for_quick_tools(tmp_path: Path, sqlite_only
 def test_an_invalid_url_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         open_store(tmp_path, "not a url at all")
+
+
+def test_a_version_1_database_gets_the_delivery_states_and_keeps_its_deliveries(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        old.setattr(migrations, "SCHEMA_VERSION", 1)
+        open_store(tmp_path / "state", db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # rows as version 1 stored them
+        row = {"headers": {}, "body": b"{}", "received_at": T0}
+        conn.execute(insert(migrations._DELIVERIES_V1), [
+            {**row, "tracker": "github", "delivery_id": "done", "processed_at": T0, "outcome": "ok"},
+            {**row, "tracker": "ado", "delivery_id": "waiting", "processed_at": None, "outcome": None}])
+    engine.dispose()
+    assert _version(db_url) == 1
+    with open_store(tmp_path / "state", db_url) as upgraded:
+        [waiting] = upgraded.unprocessed_deliveries()
+        assert (waiting.delivery_id, waiting.state, waiting.attempts, waiting.error) == ("waiting", "received", 0, None)
+        assert upgraded.last_deliveries() == {"github": T0, "ado": T0}
+        assert upgraded.start_delivery_attempt(waiting.id) == 1
+        upgraded.set_aside_delivery(waiting.id, error="KeyError:\n 'fields'", now=T0)
+        [poison] = upgraded.set_aside_deliveries()
+        assert (poison.delivery_id, poison.state, poison.error) == ("waiting", "poison", "KeyError: 'fields'")
+        assert upgraded.unprocessed_deliveries() == []
+    assert _version(db_url) == SCHEMA_VERSION == 2

@@ -3,6 +3,7 @@ tests go over real HTTP to the sandbox). The project they serve is `linked_proje
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -101,7 +102,8 @@ class FakeAdapter:
 
 class FakeKind:
     """Verifies like GitHub (HMAC-SHA256 of the raw body in ``X-Hub-Signature-256``) for every tracker, and
-    reads deliveries shaped ``{"item": ..., "id": ...}``."""
+    reads deliveries shaped ``{"item": ..., "id": ...}``; ``{"raise": "ZeroDivisionError"}`` makes parsing raise
+    that built-in exception (a parser bug, or ``SystemExit`` for a process that dies while parsing)."""
 
     display_name = "fake"
 
@@ -131,6 +133,8 @@ class FakeKind:
                       ) -> list[WebhookEvent]:
         self.parsed += 1
         data = json.loads(body)
+        if "raise" in data:
+            raise getattr(builtins, str(data["raise"]))("raised by the fake parser")
         if "item" not in data:
             return []
         return [WebhookEvent(tracker=self.tracker, delivery_id="", item=str(data["item"]), state=None, version=None,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from weavesync.executor import SyncSession, reconcile
-from weavesync.executor.inbound import process_deliveries
+from weavesync.executor import SyncSession, inbound, reconcile
+from weavesync.executor.inbound import MAX_ATTEMPTS, process_deliveries
 from weavesync.model import Tracker
 from weavesync.store.schema import deliveries
 from weavesync.web import create_app
@@ -115,3 +117,62 @@ def test_a_failed_read_is_marked_failed_and_the_poll_catches_up(open_session: Ca
         worker.stop()
     assert len(session.store.pending_decisions()) == 1, "the startup poll found the close the webhook lost"
     assert session.store.get_cursor("github", "acme/shop") == str(adapter.items[ITEM].version)
+
+
+def record(session: SyncSession, delivery: str, data: dict[str, object]) -> None:
+    session.store.record_delivery(tracker="github", delivery_id=delivery, headers={},
+                                  body=json.dumps(data).encode(), now=datetime.now(UTC))
+
+
+def test_anything_a_delivery_raises_sets_it_aside_and_the_next_one_is_processed(
+        open_session: Callable[[], SyncSession], kinds: dict[Tracker, FakeKind]) -> None:
+    session = synced(open_session, kinds)
+    kinds[Tracker.GITHUB].adapter.person_closes(ITEM)
+    record(session, "bug", {"raise": "ZeroDivisionError"})
+    record(session, "deep", {"raise": "RecursionError"})
+    record(session, "close", {"item": ITEM})
+    found = [(o.delivery_id, o.outcome) for o in process_deliveries(session, session.policy(interactive=False))]
+    assert found == [("bug", "invalid"), ("deep", "invalid"), ("close", "pending")]
+    aside = {d.delivery_id: d.error for d in session.store.set_aside_deliveries()}
+    assert aside == {"bug": "invalid: ZeroDivisionError while parsing the payload: raised by the fake parser",
+                     "deep": "invalid: RecursionError while parsing the payload: raised by the fake parser"}
+    assert session.store.unprocessed_deliveries() == [] and len(session.store.pending_decisions()) == 1
+
+
+def test_a_delivery_that_kills_the_worker_is_set_aside_after_bounded_attempts(
+        open_session: Callable[[], SyncSession], kinds: dict[Tracker, FakeKind]) -> None:
+    session = synced(open_session, kinds)
+    record(session, "killer", {"raise": "SystemExit"})
+    policy = session.policy(interactive=False)
+    for _ in range(MAX_ATTEMPTS):  # each start dies as a process would; the next start is a restart
+        with pytest.raises(SystemExit):
+            process_deliveries(session, policy)
+    assert kinds[Tracker.GITHUB].parsed == MAX_ATTEMPTS
+    [outcome] = process_deliveries(session, policy)
+    assert outcome.outcome == "poison" and kinds[Tracker.GITHUB].parsed == MAX_ATTEMPTS
+    [aside] = session.store.set_aside_deliveries()
+    assert (aside.delivery_id, aside.attempts) == ("killer", MAX_ATTEMPTS + 1)
+    assert aside.error == f"poison: processing was started {MAX_ATTEMPTS} times and never finished"
+
+
+def test_an_unexpected_failure_after_parsing_sets_the_delivery_aside(
+        open_session: Callable[[], SyncSession], kinds: dict[Tracker, FakeKind],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    session = synced(open_session, kinds)
+    record(session, "close", {"item": ITEM})
+    record(session, "again", {"item": ITEM})
+
+    real = inbound.reconcile_items
+    calls: list[int] = []
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # only the first delivery meets the bug
+            raise KeyError("base")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "reconcile_items", broken)
+    found = [(o.delivery_id, o.outcome) for o in process_deliveries(session, session.policy(interactive=False))]
+    assert found == [("close", "poison"), ("again", "ok")]
+    [aside] = session.store.set_aside_deliveries()
+    assert aside.error == "poison: KeyError while processing: 'base'"

@@ -88,9 +88,16 @@ def watch(poll_interval: float | None, debounce_ms: int, yes: bool, strategy: st
               help="The URL trackers deliver to, for --register (default: http://HOST:PORT).")
 @click.option("--poll-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Seconds between fallback polls (default: statusSync.pollIntervalSeconds); 0 turns them off.")
+@click.option("--read-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Seconds a client may take to send its headers, or pause within its body, before it is dropped.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Open connections before new requests are answered 503 (keep it under the file limit).")
+@click.option("--keep-alive", type=click.IntRange(min=1), default=5, show_default=True, metavar="SECONDS",
+              help="Seconds an idle connection stays open between two requests.")
 @common_options
 @json_option
-def serve(host: str, port: int, register: bool, public_url: str | None, poll_interval: float | None) -> None:
+def serve(host: str, port: int, register: bool, public_url: str | None, poll_interval: float | None,
+          read_timeout: float, max_connections: int, keep_alive: int) -> None:
     """Receive webhooks from GitHub, Jira and Azure DevOps and sync what they announce, until Ctrl-C.
 
     Routes: /webhooks/github, /webhooks/jira, /webhooks/ado. Polling stays on as the fallback for missed
@@ -121,5 +128,6 @@ def serve(host: str, port: int, register: bool, public_url: str | None, poll_int
         # re-raise only sets an event instead of turning a clean stop into KeyboardInterrupt (exit 1).
         with stop_on_signals(threading.Event()):
             web.serve(session, host, port, log_level="warning", poll_interval=poll_interval,
+                      read_timeout=read_timeout, max_connections=max_connections, keep_alive=keep_alive,
                       on_delivery=on_delivery, on_poll=on_poll)
     render.say(state, "weavesync serve stopped")

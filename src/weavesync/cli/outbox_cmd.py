@@ -4,6 +4,9 @@ Nothing is silently dropped (sync-semantics.md §6): an entry the worker could n
 again at its next attempt) or ``dead`` (needs a person: bad credentials, a refused transition). `outbox` lists
 them with their last error; `retry` drains every due entry now, and ``retry --dead`` first puts dead entries back
 in line, for after the cause was fixed. Both log with trigger ``retry``.
+
+`outbox` also lists the webhook deliveries `serve` set aside because they could not be processed (sync-semantics.md
+§8), with their error: they are not retried (polling reads what they announced), but they are not hidden either.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from weavesync.cli.sync_cmd import show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, write_row
 from weavesync.executor import drain
 from weavesync.model import format_utc
-from weavesync.store import OutboxEntry
+from weavesync.store import DeliveryRecord, OutboxEntry
 from weavesync.store.outbox import OPEN_STATES
 
 
@@ -39,6 +42,23 @@ def entry_json(entry: OutboxEntry) -> dict[str, object]:
             "attempts": entry.attempts, "nextAttemptAt": format_utc(entry.next_attempt_at),
             "lastError": entry.last_error, "reason": entry.reason, "trigger": entry.trigger,
             "createdAt": format_utc(entry.created_at), "updatedAt": format_utc(entry.updated_at)}
+
+
+def delivery_json(delivery: DeliveryRecord) -> dict[str, object]:
+    return {"tracker": delivery.tracker, "delivery": delivery.delivery_id, "state": delivery.state,
+            "attempts": delivery.attempts, "error": delivery.error,
+            "receivedAt": format_utc(delivery.received_at),
+            "setAsideAt": format_utc(delivery.processed_at) if delivery.processed_at else None}
+
+
+def _deliveries_table(deliveries: Sequence[DeliveryRecord]) -> Table:
+    table = Table(title=Text("Webhook deliveries set aside"), title_justify="left")
+    for name in ("Tracker", "Delivery", "Received", "Error"):
+        table.add_column(name)
+    for d in deliveries:
+        table.add_row(Text(d.tracker), Text(d.delivery_id), Text(format_utc(d.received_at)),
+                      Text(d.error or "", style="red"))
+    return table
 
 
 def _table(entries: Sequence[OutboxEntry]) -> Table:
@@ -60,13 +80,18 @@ def _table(entries: Sequence[OutboxEntry]) -> Table:
 @common_options
 @json_option
 def outbox() -> None:
-    """List the writes not carried out yet: pending, in flight, retrying and dead, with their last error."""
+    """List the writes not carried out yet: pending, in flight, retrying and dead, with their last error; and the
+    webhook deliveries set aside because they could not be processed."""
     state = current_state()
     with open_session(state) as session:
         entries = session.store.outbox(OPEN_STATES)
+        aside = session.store.set_aside_deliveries()
     if state.json:
-        render.print_json({"entries": [entry_json(e) for e in entries]})
+        render.print_json({"entries": [entry_json(e) for e in entries],
+                           "deliveries": [delivery_json(d) for d in aside]})
         return
+    if aside:
+        render.console().print(_deliveries_table(aside))
     if not entries:
         render.say(state, "the outbox is empty: every write has landed")
         return

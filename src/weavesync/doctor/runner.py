@@ -17,7 +17,7 @@ from weavesync.doctor.config_checks import config_findings, load_checked, mappin
 from weavesync.doctor.credentials import check_credentials
 from weavesync.doctor.finding import Finding
 from weavesync.doctor.store_checks import decision_findings, outbox_findings
-from weavesync.doctor.webhooks import check_webhooks
+from weavesync.doctor.webhooks import Deliveries, check_webhooks
 from weavesync.doctor.workflows import LinkedItems, check_workflows
 from weavesync.errors import StoreError
 from weavesync.executor import SyncSession
@@ -76,11 +76,13 @@ def _session_checks(session: SyncSession, env: Mapping[str, str], now: datetime)
     links: LinkedItems = linked
     findings += check_workflows(links, adapters, config.mappings, _places(config),
                                 resolutions=config.jira_resolutions)
+    store = session.store
     try:
-        pending = session.store.unprocessed_deliveries(limit=1000)
+        deliveries = Deliveries(store.unprocessed_deliveries(limit=1000), store.last_deliveries(),
+                                store.set_aside_deliveries(limit=100))
     except StoreError as exc:
         return [*findings, _store_failure(exc)]
-    findings += check_webhooks(config, trackers, pending, session.log, now)
+    findings += check_webhooks(config, trackers, deliveries, session.log, now)
     return findings + _store_checks(session.store, now)
 
 

@@ -2,14 +2,17 @@
 
 weavesync cannot see from the outside whether a team runs ``weavesync serve``; it infers webhook use from what a
 receiver leaves behind: a webhook secret in the environment (``serve`` refuses to register without one), stored
-deliveries, and sync-log records triggered by a webhook. No sign of any of them is not a fault (polling works):
-it is reported as info. Deliveries stored but not processed for a while mean the receiver's worker is not
-running, since the receiver answers 2xx only after storing them.
+deliveries (processed or not: most deliveries change nothing and leave no sync-log record, so the store's
+newest delivery per tracker is the evidence), and sync-log records triggered by a webhook (deliveries pruned
+since). No sign of any of them is not a fault (polling works): it is reported as info. Deliveries stored but not
+processed for a while mean the receiver's worker is not running, since the receiver answers 2xx only after
+storing them; deliveries set aside (they could not be processed) are listed with their error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from weavesync.config import SyncConfig
@@ -26,16 +29,32 @@ STUCK_DELIVERY = timedelta(minutes=10)
 """A stored delivery still unprocessed after this long: the receiver's worker is not running."""
 
 
-def check_webhooks(config: SyncConfig, trackers: Iterable[Tracker], unprocessed: list[DeliveryRecord],
+SHOWN_SET_ASIDE = 3
+"""Set-aside deliveries named one by one per tracker; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """What the store holds about deliveries: the unprocessed ones, the newest arrival per tracker (``ado``),
+    and the set-aside ones, newest first."""
+
+    unprocessed: Sequence[DeliveryRecord] = ()
+    last_received: Mapping[str, datetime] = field(default_factory=dict)
+    set_aside: Sequence[DeliveryRecord] = ()
+
+
+def check_webhooks(config: SyncConfig, trackers: Iterable[Tracker], deliveries: Deliveries,
                    log: SyncLog, now: datetime) -> list[Finding]:
     last_logged = _last_webhook_records(log)
     out: list[Finding] = []
     for tracker in trackers:
         name = tracker.value
-        waiting = [d for d in unprocessed if d.tracker == name]
+        waiting = [d for d in deliveries.unprocessed if d.tracker == name]
         seen = [d.received_at for d in waiting]
         if tracker in last_logged:
             seen.append(last_logged[tracker])
+        if name in deliveries.last_received:
+            seen.append(deliveries.last_received[name])
         env = WEBHOOK_SECRET_ENV[tracker][0]
         has_secret = tracker in config.webhook_secrets
         if not has_secret and not seen:
@@ -65,6 +84,21 @@ def check_webhooks(config: SyncConfig, trackers: Iterable[Tracker], unprocessed:
             out.append(Finding(CHECK, "warning", f"{len(stuck)} delivery(ies) stored but not processed since "
                                f"{format_utc(oldest)}", "start `weavesync serve` (its worker processes stored "
                                "deliveries) or run `weavesync sync`", tracker=name))
+        out += _set_aside(name, [d for d in deliveries.set_aside if d.tracker == name])
+    return out
+
+
+def _set_aside(name: str, found: Sequence[DeliveryRecord]) -> list[Finding]:
+    """One warning per set-aside delivery (the newest few): polling covers what they announced, but a sender or
+    weavesync has a bug worth reporting."""
+    out = [Finding(CHECK, "warning", f"delivery {d.delivery_id} received at {format_utc(d.received_at)} was set "
+                   f"aside: {d.error or 'no error recorded'}",
+                   "nothing is lost (polling reads the item); list them with `weavesync outbox --json` and report "
+                   "the error if the sender is the real tracker", tracker=name)
+           for d in found[:SHOWN_SET_ASIDE]]
+    if len(found) > SHOWN_SET_ASIDE:
+        out.append(Finding(CHECK, "warning", f"{len(found) - SHOWN_SET_ASIDE} more delivery(ies) set aside",
+                           "see them all with `weavesync outbox`", tracker=name))
     return out
 
 

@@ -29,8 +29,16 @@ from weavesync.trackers.base import WebhookEvent
 
 LOG = logging.getLogger("weavesync.inbound")
 
-OUTCOME_MAX = 300
-"""Stored delivery outcomes are cut to this length (they are for people reading `weavesync` state)."""
+OUTCOME_MAX = 200
+"""Stored delivery outcomes are cut to this length (the column's; they are for people reading `weavesync` state)."""
+
+MAX_ATTEMPTS = 3
+"""Processing starts of one delivery before it is set aside without another try. A delivery whose processing
+raises is set aside at once; this bound is for one that never gets that far (it kills the process, or the
+store fails while it is processed), so a restart cannot retry it forever."""
+
+SET_ASIDE = frozenset({"invalid", "poison"})
+"""Outcomes that set the delivery aside (stored state ``poison``, with the detail as its error)."""
 
 
 class Headers(Mapping[str, str]):
@@ -57,7 +65,9 @@ class Headers(Mapping[str, str]):
 class DeliveryOutcome:
     """How one stored delivery was processed. `outcome` is one of ``ignored`` (no status-relevant event),
     ``unlinked`` (no increment links the item), ``ok``, ``pending`` (a decision waits for a person),
-    ``invalid`` (the payload could not be parsed) or ``failed`` (reading or writing failed; polling retries)."""
+    ``failed`` (reading or writing failed; polling retries), ``invalid`` (the payload could not be parsed) or
+    ``poison`` (processing raised something unexpected, or never finished in `MAX_ATTEMPTS` tries). The last two
+    are set aside with `detail` as their error (sync-semantics.md §8)."""
 
     row_id: int
     tracker: str
@@ -129,8 +139,10 @@ def process_delivery(session: SyncSession, policy: Policy, record: DeliveryRecor
     try:
         events: list[WebhookEvent] = session.kind(tracker).parse_webhook(
             Headers(record.headers), record.body, session.mapping(tracker).managed)
-    except (ValueError, KeyError, TypeError, WeavesyncError) as exc:
-        return outcome("invalid", f"{type(exc).__name__} while parsing the payload")
+    except WeavesyncError as exc:
+        return outcome("invalid", exc.message)
+    except Exception as exc:  # a parser should raise Rejected; anything else is still this payload's fault
+        return outcome("invalid", f"{type(exc).__name__} while parsing the payload: {exc}")
     items = sorted({event.item for event in events})
     if not items:
         return outcome("ignored")
@@ -153,7 +165,9 @@ def process_delivery(session: SyncSession, policy: Policy, record: DeliveryRecor
 def process_deliveries(session: SyncSession, policy: Policy, *, limit: int = 100) -> list[DeliveryOutcome]:
     """Process every stored delivery not processed yet, oldest first, marking each with its outcome.
 
-    Called at startup (deliveries acknowledged before a crash) and whenever the receiver records a new one.
+    Called at startup (deliveries acknowledged before a crash) and whenever the receiver records a new one. A
+    delivery that cannot be processed is set aside (`SET_ASIDE`) and the next one is processed; only a failing
+    store stops the pass (raised as `StoreError`), and `MAX_ATTEMPTS` keeps that from repeating forever.
     """
     done: list[DeliveryOutcome] = []
     while True:
@@ -161,10 +175,30 @@ def process_deliveries(session: SyncSession, policy: Policy, *, limit: int = 100
         if not batch:
             return done
         for record in batch:
-            result = process_delivery(session, policy, record)
-            session.store.mark_delivery_processed(record.id, outcome=result.stored, now=session.now())
-            LOG.info("delivery %s %s: %s", record.tracker, record.delivery_id, result.stored)
+            result = _attempt(session, policy, record)
+            if result.outcome in SET_ASIDE:
+                session.store.set_aside_delivery(record.id, error=result.stored, now=session.now())
+                LOG.warning("delivery %s %s set aside: %s", record.tracker, record.delivery_id, result.stored)
+            else:
+                session.store.mark_delivery_processed(record.id, outcome=result.stored, now=session.now())
+                LOG.info("delivery %s %s: %s", record.tracker, record.delivery_id, result.stored)
             done.append(result)
+
+
+def _attempt(session: SyncSession, policy: Policy, record: DeliveryRecord) -> DeliveryOutcome:
+    """`process_delivery`, counted first, with anything unexpected turned into a ``poison`` outcome."""
+    attempts = session.store.start_delivery_attempt(record.id)
+    if attempts > MAX_ATTEMPTS:
+        return DeliveryOutcome(record.id, record.tracker, record.delivery_id, "poison",
+                               f"processing was started {MAX_ATTEMPTS} times and never finished")
+    try:
+        return process_delivery(session, policy, record)
+    except StoreError:
+        raise  # the store, not the delivery: the caller pauses and tries again (attempts bound it)
+    except Exception as exc:
+        LOG.debug("delivery %s %s failed", record.tracker, record.delivery_id, exc_info=True)
+        return DeliveryOutcome(record.id, record.tracker, record.delivery_id, "poison",
+                               f"{type(exc).__name__} while processing: {exc}")
 
 
 def place_of(session: SyncSession, tracker: Tracker) -> str | None:

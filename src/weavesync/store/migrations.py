@@ -15,11 +15,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    text,
+    update,
+)
 
 from weavesync.errors import StoreError
 from weavesync.store import schema
 from weavesync.store.dialect import insert_ignore, lock_key
+from weavesync.store.sqltypes import IdType, JsonType, UTCDateTime
 
 Migration = Callable[[Connection], None]
 
@@ -27,22 +41,42 @@ _META_KEY = "schema"
 _LOCK = "weavesync:schema"
 
 
+_V1 = MetaData()
+_DELIVERIES_V1 = Table(
+    "deliveries",
+    _V1,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("tracker", String(32), nullable=False),
+    Column("delivery_id", String(200), nullable=False),
+    Column("headers", JsonType, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime, nullable=True),
+    Column("outcome", String(200), nullable=True),
+    UniqueConstraint("tracker", "delivery_id", name="uq_deliveries_tracker_delivery"),
+    Index("ix_deliveries_unprocessed", "processed_at", "id"),
+)
+"""The deliveries table as version 1 created it (migration 2 adds its columns)."""
+
+
 def _m001_initial(conn: Connection) -> None:
     """Version 1: outbox, decisions, conflict history, receipts, poll cursors, webhook deliveries."""
     schema.metadata.create_all(
-        conn,
-        tables=[
-            schema.outbox,
-            schema.decisions,
-            schema.conflicts,
-            schema.receipts,
-            schema.cursors,
-            schema.deliveries,
-        ],
+        conn, tables=[schema.outbox, schema.decisions, schema.conflicts, schema.receipts, schema.cursors]
     )
+    _V1.create_all(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial,)
+def _m002_delivery_state(conn: Connection) -> None:
+    """Version 2: a delivery's `state` (received, processed, poison), how often processing was started
+    (`attempts`), and the `error` it was set aside with. Deliveries processed before keep their outcome."""
+    for column in ("state VARCHAR(16) NOT NULL DEFAULT 'received'", "attempts INTEGER NOT NULL DEFAULT 0",
+                   "error TEXT"):
+        conn.execute(text(f"ALTER TABLE deliveries ADD COLUMN {column}"))
+    conn.execute(text("UPDATE deliveries SET state = 'processed' WHERE processed_at IS NOT NULL"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_delivery_state)
 SCHEMA_VERSION = len(MIGRATIONS)
 """The schema version this code reads and writes."""
 

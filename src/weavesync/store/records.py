@@ -108,7 +108,11 @@ class Decision:
 
 @dataclass(frozen=True)
 class DeliveryRecord:
-    """One webhook delivery, stored before the receiver answers 2xx so that nothing acknowledged is lost."""
+    """One webhook delivery, stored before the receiver answers 2xx so that nothing acknowledged is lost.
+
+    `state` is ``received``, ``processed`` or ``poison`` (set aside with `error`); `attempts` counts how often
+    processing it was started.
+    """
 
     id: int
     tracker: str
@@ -118,6 +122,9 @@ class DeliveryRecord:
     received_at: datetime
     processed_at: datetime | None = None
     outcome: str | None = None
+    state: str = "received"
+    attempts: int = 0
+    error: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> DeliveryRecord:
@@ -131,4 +138,7 @@ class DeliveryRecord:
             received_at=m["received_at"],
             processed_at=m["processed_at"],
             outcome=m["outcome"],
+            state=m["state"],
+            attempts=m["attempts"],
+            error=m["error"],
         )

@@ -1,9 +1,10 @@
 """The store's tables (SQLAlchemy Core) and the schema version this code knows.
 
-These definitions are the shape of schema version 1, which `migrations.py` creates on an empty database.
-To change a table later: edit it here AND append a migration that alters existing databases; migration 1
-must then keep creating the old shape (copy the old definitions into it), otherwise an upgrade would try to
-add a column that migration 1 already created and fail loudly.
+These definitions are the shape of the newest schema version; `migrations.py` builds it step by step (version 1
+created every table, version 2 added the delivery `state`, `attempts` and `error` columns). To change a table
+later: edit it here AND append a migration that alters existing databases; earlier migrations keep creating
+the old shape (they hold copies of the old definitions), otherwise an upgrade would try to add a column that
+migration 1 already created and fail loudly.
 
 Every time is UTC (`UTCDateTime`); every structured value is JSON.
 """
@@ -30,6 +31,9 @@ metadata = MetaData()
 OUTBOX_STATES = ("pending", "in_flight", "retrying", "done", "dead", "superseded")
 DECISION_KINDS = ("inbound", "conflict", "confirm")
 DECISION_STATES = ("pending", "resolved", "superseded")
+DELIVERY_STATES = ("received", "processed", "poison")
+"""``poison``: set aside with its `error`, because processing it failed (or kept failing): never retried on its
+own, so one bad delivery never blocks the next ones (sync-semantics.md §8)."""
 
 schema_meta = Table(
     "schema_meta",
@@ -130,6 +134,9 @@ deliveries = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("processed_at", UTCDateTime, nullable=True),
     Column("outcome", String(200), nullable=True),
+    Column("state", String(16), nullable=False, default="received", server_default="received"),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("error", Text, nullable=True),
     UniqueConstraint("tracker", "delivery_id", name="uq_deliveries_tracker_delivery"),
     Index("ix_deliveries_unprocessed", "processed_at", "id"),
 )

@@ -351,6 +351,26 @@ class Store:
         with self._write(conn) as c:
             _deliveries.mark_processed(c, delivery_id, outcome=outcome, now=now)
 
+    def start_delivery_attempt(self, delivery_id: int) -> int:
+        """Count one more processing start of the delivery row (committed before processing begins)."""
+        with self.transaction() as conn:
+            return _deliveries.start_attempt(conn, delivery_id)
+
+    def set_aside_delivery(self, delivery_id: int, *, error: str, now: datetime) -> None:
+        """Set the delivery row aside as ``poison`` with `error`: it is not processed again on its own."""
+        with self.transaction() as conn:
+            _deliveries.set_aside(conn, delivery_id, error=error, now=now)
+
+    def set_aside_deliveries(self, limit: int = 1000) -> list[DeliveryRecord]:
+        """The deliveries set aside as ``poison``, newest first."""
+        with self._read() as conn:
+            return _deliveries.in_state(conn, "poison", limit)
+
+    def last_deliveries(self) -> dict[str, datetime]:
+        """Per tracker (``github``, ``jira``, ``ado``), when its newest stored delivery arrived."""
+        with self._read() as conn:
+            return _deliveries.last_received(conn)
+
 
 def describe(url: URL) -> str:
     """A database name fit for messages: the SQLite file, or the URL with its password hidden."""

@@ -6,10 +6,12 @@ The checks, in order, and what each answers:
 no webhook secret configured for the tracker  503   never accept unsigned deliveries; 503 so a sender that retries
                                                       (Jira, ADO) delivers again once the operator sets the secret
 declared or streamed body over the limit      413   the body is read chunk by chunk and abandoned past the limit
+body stalls longer than the read timeout      408   a slow-loris client; the connection is closed
 Content-Type not ``application/json``         415   GitHub's form-encoded ``payload=`` hooks included
 signature / credentials do not verify         401   ``TrackerKind.verify_webhook`` raised ``AuthFailed``
 body is not a JSON object, no delivery id     400   GitHub ``X-GitHub-Delivery``, Jira ``X-Atlassian-Webhook-
-                                                      Identifier``, ADO the payload's ``id``
+                                                      Identifier``, ADO the payload's ``id``; a body nested deeper
+                                                      than `MAX_DEPTH` levels too (json would recurse per level)
 the state store fails                         503   nothing acknowledged, so the sender may retry
 delivery id seen before (replay, redelivery)  200   ``{"status": "duplicate"}``, not processed again
 new delivery, durably recorded                202   ``{"status": "accepted"}``, processed in the background
@@ -27,6 +29,7 @@ the body, not the delivery id header) can only cause one redundant read.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -41,6 +44,7 @@ from weavesync.config.load import WEBHOOK_SECRET_ENV
 from weavesync.errors import AuthFailed, StoreError
 from weavesync.executor import SyncSession
 from weavesync.model import Tracker
+from weavesync.trackers.payload import MAX_DEPTH, too_deep
 
 LOG = logging.getLogger("weavesync.web")
 
@@ -53,20 +57,29 @@ DELIVERY_ID_HEADERS: Mapping[Tracker, str] = {
 }
 """Where the delivery id travels; ADO has no such header and puts the event GUID in the payload's ``id``."""
 
+DEFAULT_READ_TIMEOUT = 10.0
+"""Seconds a client may leave between two pieces of its body (and, in `web.server`, to send its headers): a
+tracker sends a status event in one go, so a longer pause is a stalled or hostile connection holding a slot."""
+
 MAX_DELIVERY_ID = 200
 
 
 class Refusal(Exception):
     """A delivery refused with `status`; `reason` is a stable word for tests and logs, `message` for people."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, status: int, reason: str, message: str, *, close: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.message = message
+        self.close = close
+        """Answer with ``Connection: close``: the body was not read to its end, so the connection cannot carry
+        another request."""
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.reason, "message": self.message}, status_code=self.status)
+        headers = {"Connection": "close"} if self.close else None
+        return JSONResponse({"error": self.reason, "message": self.message}, status_code=self.status,
+                            headers=headers)
 
 
 @dataclass
@@ -75,6 +88,7 @@ class ReceiverContext:
 
     session: SyncSession
     max_body: int = DEFAULT_MAX_BODY
+    read_timeout: float = DEFAULT_READ_TIMEOUT
     on_recorded: Callable[[], None] = field(default=lambda: None)
     """Called after a new delivery is recorded (wakes the background worker)."""
 
@@ -108,20 +122,30 @@ def check_declared_length(value: str | None, limit: int) -> None:
         raise Refusal(413, "too-large", f"the delivery is {size} bytes, the limit is {limit}")
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it exceeds `limit` bytes (chunked bodies declare no length)."""
+async def read_limited(request: Request, limit: int, timeout: float = DEFAULT_READ_TIMEOUT) -> bytes:
+    """The raw body, refused with 413 as soon as it exceeds `limit` bytes (chunked bodies declare no length), and
+    with 408 when no piece of it arrives for `timeout` seconds."""
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
+    while True:
+        try:
+            message = await asyncio.wait_for(request.receive(), timeout)
+        except TimeoutError:
+            raise Refusal(408, "body-timeout", f"the body stalled for {timeout:g} s", close=True) from None
+        if message["type"] == "http.disconnect":
+            raise Refusal(400, "disconnected", "the client went away before the body ended", close=True)
+        body += message.get("body", b"")
         if len(body) > limit:
-            raise Refusal(413, "too-large", f"the delivery exceeds the limit of {limit} bytes")
-    return bytes(body)
+            raise Refusal(413, "too-large", f"the delivery exceeds the limit of {limit} bytes", close=True)
+        if not message.get("more_body", False):
+            return bytes(body)
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
+    if too_deep(body):
+        raise Refusal(400, "malformed", f"the body nests deeper than {MAX_DEPTH} levels")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Refusal(400, "malformed", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Refusal(400, "malformed", "the body is not a JSON object")
@@ -151,7 +175,7 @@ async def receive(request: Request, tracker: Tracker, ctx: ReceiverContext) -> R
         secret = secret_for(session, tracker)
         check_declared_length(request.headers.get("content-length"), ctx.max_body)
         check_content_type(request.headers.get("content-type"))
-        body = await read_limited(request, ctx.max_body)
+        body = await read_limited(request, ctx.max_body, ctx.read_timeout)
         try:
             session.kind(tracker).verify_webhook(request.headers, body, secret)
         except AuthFailed:

@@ -2,6 +2,11 @@
 
 uvicorn handles SIGINT/SIGTERM in `serve`: the lifespan then stops the worker after its current pass and
 closes the session, so Ctrl-C never leaves a half-recorded delivery (recording is one transaction anyway).
+
+Connections are bounded so that stalled clients cannot starve real deliveries: `read_timeout` for the headers
+(`web.connections`) and between pieces of a body (`web.receiver`), `max_connections` (uvicorn's
+``limit_concurrency``: 503 beyond), `keep_alive` for idle connections between requests, and repeated log lines
+are rate-limited (`web.logs`).
 """
 
 from __future__ import annotations
@@ -15,21 +20,37 @@ import uvicorn
 
 from weavesync.executor import SyncSession
 from weavesync.web.app import create_app
+from weavesync.web.connections import with_header_timeout
+from weavesync.web.logs import limit_repeats
+from weavesync.web.receiver import DEFAULT_READ_TIMEOUT
+
+DEFAULT_MAX_CONNECTIONS = 500
+"""Concurrent connections before uvicorn answers 503: far above what three trackers send, and under the common
+1,024 file-descriptor limit so the process still has descriptors for its database and tracker calls."""
+DEFAULT_KEEP_ALIVE = 5
+"""Seconds an idle connection is kept between two requests (uvicorn's default, stated so `serve` can change it)."""
 
 
-def _config(session: SyncSession, host: str, port: int, log_level: str, **app_options: Any) -> uvicorn.Config:
-    app = create_app(lambda: session, close_session=False, **app_options)
+def _config(session: SyncSession, host: str, port: int, log_level: str, *,
+            read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+            keep_alive: int = DEFAULT_KEEP_ALIVE, **app_options: Any) -> uvicorn.Config:
+    if max_connections <= 0 or keep_alive <= 0:
+        raise ValueError("max_connections and keep_alive must be positive")
+    app = create_app(lambda: session, close_session=False, read_timeout=read_timeout, **app_options)
+    limit_repeats()
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False,
-                          timeout_graceful_shutdown=5)
+                          timeout_graceful_shutdown=5, http=with_header_timeout(read_timeout),
+                          limit_concurrency=max_connections, timeout_keep_alive=keep_alive)
 
 
 def serve(session: SyncSession, host: str = "127.0.0.1", port: int = 8787, *, log_level: str = "info",
-          **app_options: Any) -> None:
-    """Serve the receiver until interrupted. `app_options` go to `create_app` (max_body, poll_interval, ...).
+          **options: Any) -> None:
+    """Serve the receiver until interrupted. `options`: `read_timeout`, `max_connections`, `keep_alive` (see the
+    module docstring), the rest go to `create_app` (max_body, poll_interval, ...).
 
     The session stays open afterwards: the caller opened it and closes it.
     """
-    uvicorn.Server(_config(session, host, port, log_level, **app_options)).run()
+    uvicorn.Server(_config(session, host, port, log_level, **options)).run()
 
 
 class Server:

@@ -87,17 +87,35 @@ class InboundWorker:
             wait = max(0.0, next_poll - time.monotonic()) if polling else None
             self._wake.wait(wait)
 
+    @property
+    def alive(self) -> bool:
+        """True while the thread runs (it stops only when asked to)."""
+        return self._thread.is_alive()
+
     def _step(self, *, poll: bool) -> bool:
+        """One pass; False when a part failed. Deliveries, polling and the outbox drain are guarded apart, so a
+        failure in one (the store briefly locked, a bug) never stops the others."""
+        ok = self._guard("processing deliveries", self._deliveries)
+        if poll:
+            ok = self._guard("polling the trackers", self._poll) and ok
+            ok = self._guard("retrying due writes", lambda: drain(self.session, trigger="retry")) and ok
+        return ok
+
+    def _deliveries(self) -> None:
+        for outcome in process_deliveries(self.session, self.policy):
+            if self.on_delivery is not None:
+                self.on_delivery(outcome)
+
+    def _poll(self) -> None:
+        for polled in poll_trackers(self.session, self.policy, trigger="poll"):
+            if self.on_poll is not None:
+                self.on_poll(polled)
+
+    @staticmethod
+    def _guard(what: str, step: Callable[[], object]) -> bool:
         try:
-            for outcome in process_deliveries(self.session, self.policy):
-                if self.on_delivery is not None:
-                    self.on_delivery(outcome)
-            if poll:
-                for polled in poll_trackers(self.session, self.policy, trigger="poll"):
-                    if self.on_poll is not None:
-                        self.on_poll(polled)
-                drain(self.session, trigger="retry")
-        except Exception:  # the thread must survive anything; the deliveries stay unprocessed and are retried
-            LOG.exception("processing inbound changes failed")
+            step()
+        except Exception:  # the thread must survive anything; what failed is tried again on the next pass
+            LOG.exception("%s failed", what)
             return False
         return True

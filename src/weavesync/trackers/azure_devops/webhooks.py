@@ -16,8 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import ExternalState, Tracker, parse_utc
 from weavesync.trackers.azure_devops.tags import managed_tags
 from weavesync.trackers.base import WebhookEvent
+from weavesync.trackers.payload import Fields, load_json
 
 EVENTS = frozenset({"workitem.updated", "workitem.created"})
 STATUS_FIELDS = ("System.State", "System.Tags")
@@ -50,49 +51,58 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
                          hint="the subscription's basic auth must match the configured webhook secret")
 
 
-def _org(payload: dict[str, Any]) -> str:
-    containers = payload.get("resourceContainers") or {}
+def _org(payload: Fields) -> str:
+    containers = payload.obj("resourceContainers")
     for key in ("collection", "account", "project"):
-        base = (containers.get(key) or {}).get("baseUrl")
+        base = containers.obj(key).text("baseUrl")
         if base:
-            path = urlsplit(str(base)).path.strip("/")
+            path = urlsplit(base).path.strip("/")
             if path:
                 return path.rsplit("/", 1)[-1]
     raise Rejected("Azure DevOps service hook payload names no organization", tracker="ado")
 
 
-def _person(value: object) -> str | None:
-    if isinstance(value, dict):
-        return str(value.get("displayName") or value.get("name") or "") or None
-    if isinstance(value, str) and value:
-        return value.split(" <", 1)[0]
-    return None
+def _person(fields: Fields, key: str) -> str | None:
+    """An identity: an object (``displayName``, ``name``) or ``Name <login>`` text."""
+    if isinstance(fields.data.get(key), dict):
+        person = fields.obj(key)
+        return person.text("displayName") or person.text("name") or None
+    value = fields.text(key)
+    return value.split(" <", 1)[0] if value else None
+
+
+def _time(snapshot: Fields) -> datetime | None:
+    text = snapshot.text("System.ChangedDate")
+    try:
+        return parse_utc(text) if text else None
+    except ValueError:
+        raise Rejected(f"webhook payload field {snapshot.where('System.ChangedDate')} is not a time",
+                       tracker="ado") from None
 
 
 def parse(headers: Mapping[str, str], body: bytes, managed: frozenset[str]) -> list[WebhookEvent]:
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise Rejected("Azure DevOps service hook body is not JSON", tracker="ado") from exc
+    """The status-relevant event of one verified delivery (empty for everything else); `Rejected` naming the
+    field when a field the event needs has the wrong type."""
+    payload: Any = load_json(body, tracker="ado", what="Azure DevOps service hook body")
     if not isinstance(payload, dict) or payload.get("eventType") not in EVENTS:
         return []
-    resource = payload.get("resource") or {}
-    revision = resource.get("revision") or resource
-    snapshot = revision.get("fields") or {}
-    changed = resource.get("fields") or {}
-    if payload["eventType"] == "workitem.updated" and not any(f in changed for f in STATUS_FIELDS):
+    data = Fields(payload, "", "ado")
+    resource = data.obj("resource")
+    revision = resource.obj("revision") if resource.data.get("revision") else resource
+    snapshot = revision.obj("fields")
+    changed = resource.obj("fields")
+    if payload["eventType"] == "workitem.updated" and not any(f in changed.data for f in STATUS_FIELDS):
         return []
-    item_id = resource.get("workItemId") or revision.get("id") or resource.get("id")
-    project = snapshot.get("System.TeamProject")
-    if not item_id or not project:
+    item_id = (resource.text("workItemId", numbers=True) or revision.text("id", numbers=True)
+               or resource.text("id", numbers=True))
+    project = snapshot.text("System.TeamProject")
+    if not item_id or not item_id.isdigit() or not project:
         raise Rejected("Azure DevOps service hook payload names no work item", tracker="ado")
-    markers = managed_tags(snapshot.get("System.Tags"), managed)
-    state = snapshot.get("System.State")
-    changed_at = snapshot.get("System.ChangedDate")
+    state = snapshot.text("System.State")
+    rev = resource.text("rev", numbers=True) or revision.text("rev", numbers=True)
     return [WebhookEvent(
-        tracker=Tracker.ADO, delivery_id=str(payload.get("id") or ""),
-        item=f"{_org(payload)}/{project}/{int(item_id)}",
-        state=ExternalState(state=str(state), markers=markers) if state else None,
-        version=str(resource.get("rev") or revision.get("rev") or "") or None,
-        changed_by=_person(snapshot.get("System.ChangedBy")) or _person(resource.get("revisedBy")),
-        at=parse_utc(str(changed_at)) if changed_at else None, raw_event=str(payload["eventType"]))]
+        tracker=Tracker.ADO, delivery_id=data.text("id") or "", item=f"{_org(data)}/{project}/{int(item_id)}",
+        state=ExternalState(state=state, markers=managed_tags(snapshot.text("System.Tags"), managed))
+        if state else None, version=rev or None, at=_time(snapshot),
+        changed_by=_person(snapshot, "System.ChangedBy") or _person(resource, "revisedBy"),
+        raw_event=str(payload["eventType"]))]

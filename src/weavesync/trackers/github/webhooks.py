@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import Tracker
 from weavesync.trackers.base import WebhookEvent
 from weavesync.trackers.github.refs import external_state, parse_time
+from weavesync.trackers.payload import Fields, load_json
 
 STATE_ACTIONS = frozenset({"opened", "closed", "reopened", "deleted", "transferred"})
 LABEL_ACTIONS = frozenset({"labeled", "unlabeled"})
@@ -45,43 +45,54 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
                          hint="the webhook secret differs, or something changed the body on the way")
 
 
-def _payload(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+def _payload(headers: Mapping[str, str], body: bytes) -> Fields:
+    what = "GitHub webhook body"
+    if _lower(headers).get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        try:
+            form = parse_qs(body.decode())["payload"][0]
+        except (KeyError, UnicodeDecodeError) as exc:
+            raise Rejected(f"{what} has no payload= form field", tracker="github") from exc
+        return Fields(load_json(form, tracker="github", what=what), "", "github")
+    return Fields(load_json(body, tracker="github", what=what), "", "github")
+
+
+def _time(fields: Fields, key: str) -> datetime | None:
+    text = fields.text(key)
     try:
-        if _lower(headers).get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            text = parse_qs(body.decode())["payload"][0]
-            data = json.loads(text)
-        else:
-            data = json.loads(body)
-    except (ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise Rejected("GitHub webhook body is not a JSON payload", tracker="github") from exc
-    if not isinstance(data, dict):
-        raise Rejected("GitHub webhook payload is not an object", tracker="github")
-    return data
+        return parse_time(text)
+    except ValueError:
+        raise Rejected(f"webhook payload field {fields.where(key)} is not an ISO 8601 time", tracker="github") from None
 
 
 def parse(headers: Mapping[str, str], body: bytes, managed: frozenset[str]) -> list[WebhookEvent]:
-    """The status-relevant events of one verified delivery (empty for everything else)."""
+    """The status-relevant events of one verified delivery (empty for everything else); `Rejected` naming the
+    field when a field the event needs has the wrong type."""
     lower = _lower(headers)
     if lower.get("x-github-event") != "issues":
         return []
     data = _payload(headers, body)
-    action = str(data.get("action", ""))
+    action = data.text("action") or ""
     if action in LABEL_ACTIONS:
-        name = str((data.get("label") or {}).get("name", ""))
+        name = data.obj("label").text("name") or ""
         if name.casefold() not in {m.casefold() for m in managed}:
             return []
     elif action not in STATE_ACTIONS:
         return []
-    issue = data.get("issue") or {}
-    repository = data.get("repository") or {}
-    full_name = repository.get("full_name")
-    if not isinstance(issue, dict) or not full_name or "number" not in issue:
+    issue = data.obj("issue")
+    full_name = data.obj("repository").text("full_name")
+    number = issue.text("number", numbers=True)
+    if not full_name or not number or not number.isdigit():
         raise Rejected("GitHub issues payload without issue number or repository", tracker="github")
     gone = action in ("deleted", "transferred")
-    when = parse_time(issue.get("closed_at")) if action == "closed" else parse_time(issue.get("updated_at"))
+    if not gone and not issue.text("state"):
+        raise Rejected("GitHub issues payload without issue.state", tracker="github")
+    issue.text("state_reason")
+    issue.names("labels")  # checked here; external_state reads them
+    when = _time(issue, "closed_at") if action == "closed" else _time(issue, "updated_at")
+    updated = issue.text("updated_at")
     return [WebhookEvent(
         tracker=Tracker.GITHUB, delivery_id=lower.get("x-github-delivery", ""),
-        item=f"{full_name}#{issue['number']}", state=None if gone else external_state(issue, managed),
-        version=None if gone else issue.get("updated_at"),
-        changed_by=(data.get("sender") or {}).get("login"), at=when, raw_event=f"issues.{action}",
+        item=f"{full_name}#{number}", state=None if gone else external_state(dict(issue.data), managed),
+        version=None if gone else updated, changed_by=data.obj("sender").text("login"), at=when,
+        raw_event=f"issues.{action}",
     )]
