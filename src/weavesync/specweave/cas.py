@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from weavesync.specweave.files import identity, os_errors, synced_folder, temp_file
+from weavesync.specweave.files import identity, synced_folder, temp_file, unchanged_on_error
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -90,7 +90,7 @@ def swap(path: Path, data: bytes, expected: Seen, *, shown: str) -> Swap:
         current = read(target)
         if current != expected:
             return Swap(False, current)
-        with os_errors(shown, "cannot be written; the file is unchanged"):
+        with unchanged_on_error(shown):
             if expected.data is None:
                 if not _link_new(tmp, target):
                     return Swap(False, read(target))

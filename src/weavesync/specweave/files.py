@@ -47,20 +47,25 @@ def atomic_write(
     with temp_file(target, data, shown or str(path)) as (tmp, _ident):
         if before_replace is not None:
             before_replace(tmp)
-        with os_errors(shown or str(path)):
+        with unchanged_on_error(shown or str(path)):
             os.replace(tmp, target)
     synced_folder(target, shown or str(path))
 
 
 @contextlib.contextmanager
-def os_errors(shown: str, done: str = "cannot be written") -> Iterator[None]:
-    """Turn an OSError inside the block into ``<shown>: <done> (<cause>)``."""
+def os_errors(shown: str, done: str = "cannot be written", after: str = "") -> Iterator[None]:
+    """Turn an OSError inside the block into the one-line ``<shown>: <done> (<cause>)<after>``."""
     try:
         yield
     except OSError as exc:
         cause = exc.strerror or str(exc)
         hint = _HINTS.get(exc.errno or 0)
-        raise SpecWeaveFileError(shown, f"{done} ({cause})", hint=hint) from None
+        raise SpecWeaveFileError(shown, f"{done} ({cause}){after}", hint=hint) from None
+
+
+def unchanged_on_error(shown: str) -> contextlib.AbstractContextManager[None]:
+    """`os_errors` for the steps before the rename: the message says the file is unchanged."""
+    return os_errors(shown, "cannot be written", "; the file is unchanged")
 
 
 _HINTS = {
@@ -79,13 +84,12 @@ def temp_file(target: Path, data: bytes, shown: str) -> Iterator[tuple[Path, tup
     Yields its path and its identity (`identity` of its stat); removes it on the way out unless it was renamed
     away. OSErrors become `SpecWeaveFileError`s saying the file is unchanged.
     """
-    unchanged = "cannot be written; the file is unchanged"
-    with os_errors(shown, unchanged):
+    with unchanged_on_error(shown):
         mode = _mode_for(target)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        with os_errors(shown, unchanged), os.fdopen(fd, "wb") as handle:
+        with unchanged_on_error(shown), os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             _chmod(handle.fileno(), tmp, mode)

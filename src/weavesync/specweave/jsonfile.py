@@ -55,6 +55,9 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+_TOO_DEEP = f"invalid JSON: nested deeper than {MAX_DEPTH} levels"
+
+
 class JsonFileError(ValueError):
     """The bytes are not a JSON object; `message` says where, for a SpecWeaveFileError."""
 
@@ -100,9 +103,9 @@ def loads(data: bytes) -> tuple[dict[str, Any], JsonFormat]:
     except json.JSONDecodeError as exc:
         raise JsonFileError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        value = None
-    if value is None or too_deep(value):
-        raise JsonFileError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
+        raise JsonFileError(_TOO_DEEP) from None
+    if too_deep(value):
+        raise JsonFileError(_TOO_DEEP)
     if not isinstance(value, dict):
         raise JsonFileError(f"expected a JSON object, found {type(value).__name__}")
     return value, fmt
