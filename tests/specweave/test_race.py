@@ -11,7 +11,7 @@ status it decided from into `backlogReason`. Afterwards:
   read-modify-write (it swaps its file in with RENAME_EXCHANGE, so it sees exactly what it displaced), which no
   writer on weavesync's side can prevent.
 
-CI runs a short race (a few hundred SpecWeave writes); ``WEAVESYNC_LONG=1`` runs 7,200 (docs/testing.md).
+CI runs a short race (a few hundred SpecWeave writes); ``WEAVESYNC_LONG=1`` runs 7,200 (bench/README.md).
 """
 
 from __future__ import annotations

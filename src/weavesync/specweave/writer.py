@@ -87,7 +87,7 @@ def set_status(
         if fresh.status == inc.status:
             return None
         return (f"status is now {fresh.raw_status!r}, changed by another writer since weavesync read "
-                f"{inc.raw_status!r}; weavesync meant {inc.status.value} -> {target.value} and wrote nothing")
+                f"{inc.raw_status!r}; the move {inc.status.value} -> {target.value} was not written")
 
     return _modify(inc, mutate, lock_timeout, skip=lambda fresh: fresh.status == target, guard=moved, spec=target)
 
