@@ -6,6 +6,7 @@
     ├── UsageError                 bad command-line input (exit 2)
     ├── ConfigError                .specweave/config.json or a mapping is invalid; names the JSON path
     ├── SpecWeaveFileError         a SpecWeave file is unreadable or invalid; names the file and the field
+    ├── ConcurrentChange           another writer (SpecWeave) changed what weavesync was about to change
     ├── ProjectNotFound            no .specweave/ folder above the working directory
     ├── LockTimeout                another weavesync process holds the increment's lock
     ├── StoreError                 the state store cannot be opened or migrated
@@ -56,6 +57,17 @@ class SpecWeaveFileError(WeavesyncError):
         self.field = field
         self.detail = message
         """The message without the file and field prefix (for reports that show those in their own columns)."""
+
+
+class ConcurrentChange(WeavesyncError):
+    """Another writer (SpecWeave, a person, git) changed an increment file while weavesync was writing it, in a
+    way that contradicts the change weavesync meant (the status, or weavesync's own key). Nothing of the other
+    writer's change was reverted. The caller should decide again from the file as it is now: the next sync sees
+    the other writer's change as a local change."""
+
+    def __init__(self, file: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{file}: {message}", hint=hint or "run the sync again: it decides from the file as it is now")
+        self.file = file
 
 
 class ProjectNotFound(WeavesyncError):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from weavesync.specweave import Project
+from weavesync.specweave.files import TEMP_SUFFIX
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "sample-project"
@@ -143,3 +145,35 @@ def sample(tmp_path: Path) -> Iterator[Project]:
     target = tmp_path / "sample"
     shutil.copytree(SAMPLE, target)
     yield Project(target)
+
+
+def specweave_writes(path: Path, **changes: Any) -> None:
+    """Change metadata.json the way SpecWeave 1.0.593's MetadataManager does: read it, change fields, write the
+    fixed temp name ``metadata.json.tmp`` and rename it over the file. No lock (SpecWeave takes none)."""
+    data = json.loads(path.read_bytes())
+    data.update(changes)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(specweave_json(data))
+    os.replace(tmp, path)
+
+
+def in_write_window(monkeypatch: pytest.MonkeyPatch, name: str, action: Callable[[], None], times: int = 1) -> None:
+    """Run `action` (another writer) while weavesync writes `name`: after its temp file is complete and synced,
+    before it replaces the file, which is the window a read-then-rename writer loses updates in.
+
+    Interposes `os.fsync` and recognises weavesync's temp file by its name (Linux `/proc/self/fd`).
+    """
+    real = os.fsync
+    left = [times]
+
+    def fsync(fd: int) -> None:
+        real(fd)
+        try:
+            opened = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            return
+        if left[0] > 0 and opened.startswith(f".{name}.") and opened.endswith(TEMP_SUFFIX):
+            left[0] -= 1
+            action()
+
+    monkeypatch.setattr(os, "fsync", fsync)

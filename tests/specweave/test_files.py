@@ -109,15 +109,16 @@ KILL_IN_SET_STATUS = textwrap.dedent(
     from datetime import datetime, timezone
     from pathlib import Path
     from weavesync.model import Status
-    from weavesync.specweave import Project, files, writer
+    from weavesync.specweave import Project, cas, writer
 
-    real = files.atomic_write
+    real = cas._exchange
 
-    def crashing(path, data, before_replace=None):
-        hook = (lambda tmp: os.kill(os.getpid(), signal.SIGKILL)) if path.name == "metadata.json" else None
-        real(path, data, before_replace=hook)
+    def crashing(tmp, target):  # the temp file is complete and synced; the swap is next
+        if target.name == "metadata.json":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(tmp, target)
 
-    writer.atomic_write = crashing
+    cas._exchange = crashing
     inc = Project(Path(sys.argv[2])).increment("42")
     writer.set_status(inc, Status.COMPLETED, now=datetime(2026, 11, 24, tzinfo=timezone.utc))
     """

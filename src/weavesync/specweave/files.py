@@ -1,9 +1,11 @@
-"""Crash-safe file replacement and the per-increment inter-process lock.
+"""Crash-safe file replacement: a complete, synced temp file renamed over the target, then the folder synced.
 
-Every byte weavesync writes into a SpecWeave project goes through `atomic_write`, and every read-modify-write
-of an increment happens inside `increment_lock`. SpecWeave's own writer uses one fixed temp name
-(`metadata.json.tmp`), so two writers can clobber each other's temp file; here the temp name is unique and the
-lock keeps two weavesync processes (a `watch`, a webhook worker, a CLI run) from interleaving.
+Every byte weavesync writes into a SpecWeave project goes through here (`atomic_write`, or `cas.swap` for
+increment files, which SpecWeave writes too). SpecWeave's own writer uses one fixed temp name
+(`metadata.json.tmp`), so two writers can clobber each other's temp file; here the temp name is unique.
+
+A failure of the operating system (disk full, no permission, read-only file system) becomes a one-line
+`SpecWeaveFileError` naming the file and the cause; the temp file is removed and the original left intact.
 
 This module knows nothing about the content of the files.
 """
@@ -12,57 +14,113 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import stat
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from weavesync.errors import LockTimeout
+from weavesync.errors import SpecWeaveFileError
+from weavesync.specweave.lock import increment_lock, lock_path_for
+
+__all__ = ["TEMP_SUFFIX", "atomic_write", "increment_lock", "lock_path_for", "remove_stale_temp_files"]
 
 TEMP_SUFFIX = ".weavesync.tmp"
 """Temp files are named ``.<target name>.<random>.weavesync.tmp`` next to their target (hidden, so no
 SpecWeave reader or increment scan ever mistakes one for real content)."""
 
-_POLL_SECONDS = 0.02
 
-
-def atomic_write(path: Path, data: bytes, *, before_replace: Callable[[Path], None] | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, before_replace: Callable[[Path], None] | None = None, shown: str | None = None
+) -> None:
     """Replace `path` with `data` so that readers see either the old or the new content, never a mix.
 
     Writes a uniquely named temp file in the same folder, fsyncs it, renames it over the target and fsyncs
     the folder, so the rename itself survives a power cut. The file keeps its permission bits (a fresh file
-    gets the usual 0666 & ~umask). A symlinked target is written through the link.
+    gets the usual 0666 & ~umask). A symlinked target is written through the link. `shown` names the file in
+    errors (default: the path as given).
 
     `before_replace` is a test hook called with the temp path after it is complete and synced and before the
     rename: a crash test kills the process there and checks the old file is intact.
     """
     target = Path(os.path.realpath(path))
-    folder = target.parent
-    mode = _mode_for(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
+    with temp_file(target, data, shown or str(path)) as (tmp, _ident):
         if before_replace is not None:
             before_replace(tmp)
-        os.replace(tmp, target)
-    except BaseException:
+        with unchanged_on_error(shown or str(path)):
+            os.replace(tmp, target)
+    synced_folder(target, shown or str(path))
+
+
+@contextlib.contextmanager
+def os_errors(shown: str, done: str = "cannot be written", after: str = "") -> Iterator[None]:
+    """Turn an OSError inside the block into the one-line ``<shown>: <done> (<cause>)<after>``."""
+    try:
+        yield
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+        hint = _HINTS.get(exc.errno or 0)
+        raise SpecWeaveFileError(shown, f"{done} ({cause}){after}", hint=hint) from None
+
+
+def unchanged_on_error(shown: str) -> contextlib.AbstractContextManager[None]:
+    """`os_errors` for the steps before the rename: the message says the file is unchanged."""
+    return os_errors(shown, "cannot be written", "; the file is unchanged")
+
+
+_HINTS = {
+    errno.ENOSPC: "free some disk space and run again",
+    errno.EDQUOT: "free some disk space and run again",
+    errno.EACCES: "check the file and its folder are writable by this user",
+    errno.EPERM: "check the file and its folder are writable by this user",
+    errno.EROFS: "the file system is read-only; run where the project can be written",
+}
+
+
+@contextlib.contextmanager
+def temp_file(target: Path, data: bytes, shown: str) -> Iterator[tuple[Path, tuple[int, ...]]]:
+    """A complete, synced temp file holding `data` next to `target`, with `target`'s permission bits.
+
+    Yields its path and its identity (`identity` of its stat); removes it on the way out unless it was renamed
+    away. OSErrors become `SpecWeaveFileError`s saying the file is unchanged.
+    """
+    with unchanged_on_error(shown):
+        mode = _mode_for(target)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with unchanged_on_error(shown), os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            _chmod(handle.fileno(), tmp, mode)
+            os.fsync(handle.fileno())
+            ident = identity(os.fstat(handle.fileno()))
+        yield tmp, ident
+    finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise
-    _fsync_dir(folder)
+
+
+def identity(st: os.stat_result) -> tuple[int, ...]:
+    """What tells two versions of a file apart without reading them: device, inode, size, mtime (ns)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _chmod(fd: int, tmp: Path, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows before Python 3.13
+        os.chmod(tmp, mode)
+
+
+def synced_folder(target: Path, shown: str) -> None:
+    """fsync the folder of a file just renamed into place, so the rename survives a power cut."""
+    with os_errors(shown, "was replaced, but its folder could not be synced to disk"):
+        _fsync_dir(target.parent)
 
 
 def remove_stale_temp_files(target: Path) -> list[Path]:
-    """Delete temp files a killed `atomic_write` left behind for `target`; returns what was removed.
+    """Delete temp files a killed writer left behind for `target`; returns what was removed.
 
     Only safe while holding the lock that guards `target` (the writer module calls it under
     `increment_lock`), since a live writer's temp file has the same shape.
@@ -88,7 +146,7 @@ def _mode_for(target: Path) -> int:
 def _fsync_dir(folder: Path) -> None:
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
+    except OSError:  # Windows cannot open a folder; there a rename is durable without it
         return
     try:
         os.fsync(dir_fd)
@@ -97,88 +155,3 @@ def _fsync_dir(folder: Path) -> None:
             raise
     finally:
         os.close(dir_fd)
-
-
-def lock_path_for(increment_dir: Path) -> Path:
-    """Where the lock file for an increment lives: ``.specweave/state/locks/<increment id>.lock``.
-
-    Outside a `.specweave` tree (never the case for a real project) it falls back to a hidden file next to the
-    folder, so the lock still works.
-    """
-    increment_dir = Path(os.path.abspath(increment_dir))
-    for ancestor in increment_dir.parents:
-        if ancestor.name == ".specweave":
-            return ancestor / "state" / "locks" / f"{increment_dir.name}.lock"
-    return increment_dir.parent / f".{increment_dir.name}.weavesync.lock"
-
-
-class _Held:
-    __slots__ = ("count", "fd", "owner")
-
-    def __init__(self, fd: int, owner: tuple[int, int]) -> None:
-        self.fd = fd
-        self.owner = owner
-        self.count = 1
-
-
-_held: dict[Path, _Held] = {}
-_held_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def increment_lock(path: Path, timeout: float = 10.0) -> Iterator[Path]:
-    """Hold the exclusive inter-process lock of the increment folder `path`; yields the lock file's path.
-
-    Uses `fcntl.flock` on a lock file under `.specweave/state/locks/`, so the lock vanishes with its process
-    (a killed writer never leaves a stale lock). Re-entrant within one thread, so the engine may hold it
-    around a read-decide-write while the writer functions take it again. Raises `LockTimeout` when another
-    process (or thread) keeps it longer than `timeout` seconds.
-    """
-    lock_file = lock_path_for(path)
-    owner = (os.getpid(), threading.get_ident())
-    with _held_guard:
-        held = _held.get(lock_file)
-        if held is not None and held.owner == owner:
-            held.count += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield lock_file
-        finally:
-            with _held_guard:
-                held = _held[lock_file]
-                held.count -= 1
-        return
-
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        _acquire(fd, lock_file, timeout)
-        with _held_guard:
-            _held[lock_file] = _Held(fd, owner)
-        try:
-            yield lock_file
-        finally:
-            with _held_guard:
-                _held.pop(lock_file, None)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _acquire(fd: int, lock_file: Path, timeout: float) -> None:
-    deadline = time.monotonic() + max(timeout, 0.0)
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockTimeout(
-                    f"another weavesync process is writing this increment (lock {lock_file.name} held for more "
-                    f"than {timeout:g}s)",
-                    hint="wait for the other run to finish, or stop it",
-                ) from None
-            time.sleep(_POLL_SECONDS)

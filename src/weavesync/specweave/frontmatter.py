@@ -13,6 +13,10 @@ from typing import Any
 
 import yaml
 
+from weavesync.specweave.jsonfile import MAX_DEPTH, too_deep
+
+__all__ = ["MAX_DEPTH", "FrontMatter", "FrontMatterError", "replace_status_line", "split"]
+
 _SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster when built
 
 
@@ -27,6 +31,7 @@ _NoTimestampLoader.yaml_implicit_resolvers = {
 
 _OPEN = re.compile(r"^---[ \t]*\r?\n?$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*\r?\n?$")
+_TOO_DEEP = f"invalid YAML: nested deeper than {MAX_DEPTH} levels"
 _STATUS_LINE = re.compile(r"^(status[ \t]*:[ \t]*)(.*?)([ \t]+#.*)?(\r\n|\n|\r)?$")
 
 
@@ -75,6 +80,10 @@ def split(text: str) -> FrontMatter | None:
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "could not be parsed"
         raise FrontMatterError(f"invalid YAML{where}: {problem}") from None
+    except RecursionError:  # PyYAML's pure-Python parser recurses per level
+        raise FrontMatterError(_TOO_DEEP) from None
+    if too_deep(data):
+        raise FrontMatterError(_TOO_DEEP)
     if data is None:
         data = {}
     if not isinstance(data, dict):

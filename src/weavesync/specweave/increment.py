@@ -94,14 +94,20 @@ def relative(root: Path, path: Path) -> str:
         return str(path)
 
 
-def load_increment(path: Path, *, root: Path, archived: bool, defaults: Defaults | None = None) -> Increment:
-    """Read the increment folder `path`. Raises SpecWeaveFileError for a missing or broken file."""
+def load_increment(
+    path: Path, *, root: Path, archived: bool, defaults: Defaults | None = None, metadata_bytes: bytes | None = None
+) -> Increment:
+    """Read the increment folder `path`. Raises SpecWeaveFileError for a missing or broken file.
+
+    `metadata_bytes` is metadata.json as the caller already read it (the writer parses exactly the version
+    it will compare-and-swap against).
+    """
     defaults = defaults or Defaults()
     match = INCREMENT_DIR.match(path.name)
     if match is None:
         raise SpecWeaveFileError(relative(root, path), "is not an increment folder (expected NNNN-slug)")
     meta_file = relative(root, path / METADATA)
-    metadata = read_metadata(path / METADATA, meta_file)
+    metadata = read_metadata(path / METADATA, meta_file, metadata_bytes)
 
     raw = metadata.get("status")
     fix = f"set \"status\" to one of: {', '.join(s.value for s in Status)}"
@@ -154,9 +160,9 @@ def load_increment(path: Path, *, root: Path, archived: bool, defaults: Defaults
     )
 
 
-def read_metadata(path: Path, shown: str) -> dict[str, Any]:
+def read_metadata(path: Path, shown: str, data: bytes | None = None) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         raise SpecWeaveFileError(shown, "file is missing") from None
     except OSError as exc:
@@ -170,15 +176,20 @@ def read_metadata(path: Path, shown: str) -> dict[str, Any]:
 
 def _read_spec(path: Path, shown: str) -> dict[str, Any] | None:
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except UnicodeDecodeError as exc:
-        raise SpecWeaveFileError(shown, f"not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise SpecWeaveFileError(shown, f"cannot be read ({exc.strerror})") from None
+    return parse_spec(data, shown)
+
+
+def parse_spec(data: bytes, shown: str) -> dict[str, Any] | None:
+    """spec.md's front matter (None when it has none); SpecWeaveFileError naming `shown` when it is broken."""
     try:
-        matter = frontmatter.split(text)
+        matter = frontmatter.split(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SpecWeaveFileError(shown, f"not UTF-8 text (byte {exc.start})") from None
     except frontmatter.FrontMatterError as exc:
         raise SpecWeaveFileError(shown, str(exc), field=exc.field) from None
     return None if matter is None else matter.data

@@ -35,6 +35,29 @@ SPECWEAVE_FORMAT = JsonFormat()
 """What SpecWeave itself writes (used for files weavesync creates)."""
 
 
+MAX_DEPTH = 100
+"""Deepest nesting read (the top-level object is level 1). SpecWeave's files nest about 5 levels; far deeper
+values are damage, and they break Python's own recursion (`json`, `copy.deepcopy`, PyYAML) with a
+RecursionError that would abort the whole run instead of naming the one broken file."""
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and dicts in `value` nest more than `limit` levels (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_TOO_DEEP = f"invalid JSON: nested deeper than {MAX_DEPTH} levels"
+
+
 class JsonFileError(ValueError):
     """The bytes are not a JSON object; `message` says where, for a SpecWeaveFileError."""
 
@@ -79,6 +102,10 @@ def loads(data: bytes) -> tuple[dict[str, Any], JsonFormat]:
         value = json.loads(body)
     except json.JSONDecodeError as exc:
         raise JsonFileError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise JsonFileError(_TOO_DEEP) from None
+    if too_deep(value):
+        raise JsonFileError(_TOO_DEEP)
     if not isinstance(value, dict):
         raise JsonFileError(f"expected a JSON object, found {type(value).__name__}")
     return value, fmt

@@ -2,9 +2,14 @@
 
 Every writer takes the increment's lock, re-reads the files from disk (the snapshot it was given may be
 stale: SpecWeave or a person may have written since), applies one change to the parsed JSON, and writes it
-back atomically in the file's own layout (`jsonfile`). Unknown keys, key order, indentation and the final
-newline survive; `spec.md` only ever has its `status:` line changed. A change that changes nothing writes
-nothing. Each writer returns a fresh `Increment` read back from disk.
+back atomically in the file's own layout (`jsonfile`), by compare-and-swap (`cas`): SpecWeave writes the same
+files without weavesync's lock, so if the file changed since it was read, it is read again and the change
+applied again (at most `MAX_ATTEMPTS` times). When the other writer changed what weavesync meant to change
+(the status it decided from, or weavesync's own key), nothing is written and `ConcurrentChange` is raised:
+the caller decides again, and the next sync sees the other writer's change as a local change.
+
+Unknown keys, key order, indentation and the final newline survive; `spec.md` only ever has its `status:`
+line changed. A change that changes nothing writes nothing. Each writer returns a fresh `Increment` read back from disk.
 
 Status changes follow SpecWeave's own behaviour (what SpecWeave 1.0.593's CLI writes, seen running it): walk
 the shortest allowed path, stamp each status's own timestamp fields and `lastActivity`, never delete leftover
@@ -14,16 +19,19 @@ next run, because metadata.json, the truth, still shows the old status).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from weavesync.errors import SpecWeaveFileError, UsageError
+from weavesync.errors import ConcurrentChange, SpecWeaveFileError, UsageError, WeavesyncError
 from weavesync.model import Base, Link, LinkRole, Status, Tracker, format_utc
-from weavesync.specweave import frontmatter, jsonfile
-from weavesync.specweave.files import atomic_write, increment_lock, remove_stale_temp_files
-from weavesync.specweave.increment import BASES_KEY, Increment, load_increment
+from weavesync.specweave import cas, frontmatter, jsonfile
+from weavesync.specweave.files import increment_lock, os_errors, remove_stale_temp_files
+from weavesync.specweave.increment import BASES_KEY, Increment, load_increment, parse_spec
 from weavesync.specweave.links import Found
 from weavesync.specweave.statuses import normalise_status
 from weavesync.specweave.transitions import transition_path
@@ -43,7 +51,11 @@ _STAMPS: Mapping[Status, tuple[str | None, str | None]] = {
 LOCK_TIMEOUT = 10.0
 """Seconds a writer waits for another process's lock on the same increment before raising LockTimeout."""
 
+MAX_ATTEMPTS = 8
+"""How often one write re-reads and re-applies its change while another writer keeps changing the file."""
+
 Mutation = Callable[[Increment, dict[str, Any]], None]
+Undo = Callable[[], None]
 
 
 def set_status(
@@ -51,7 +63,9 @@ def set_status(
 ) -> Increment:
     """Move the increment to `target` the way SpecWeave would, and return it re-read.
 
-    No write when the increment is already in `target` (its spelling, even `planned`, is kept). Every writer
+    No write when the increment is already in `target` (its spelling, even `planned`, is kept). When the
+    status on disk is neither `inc.status` (what the caller decided from) nor `target`, another writer moved it:
+    ConcurrentChange, nothing written, so SpecWeave's change is never walked over. Every writer
     raises LockTimeout when another process holds the increment's lock for more than `lock_timeout` seconds.
     """
     target = Status(target)
@@ -68,9 +82,14 @@ def set_status(
                 data[at_key] = stamp
         data["status"] = target.value
         data["lastActivity"] = stamp
-        _write_spec_status(fresh, target)
 
-    return _modify(inc, mutate, lock_timeout, skip=lambda fresh: fresh.status == target)
+    def moved(fresh: Increment) -> str | None:
+        if fresh.status == inc.status:
+            return None
+        return (f"status is now {fresh.raw_status!r}, changed by another writer since weavesync read "
+                f"{inc.raw_status!r}; the move {inc.status.value} -> {target.value} was not written")
+
+    return _modify(inc, mutate, lock_timeout, skip=lambda fresh: fresh.status == target, guard=moved, spec=target)
 
 
 def add_link(inc: Increment, link: Link, *, lock_timeout: float = LOCK_TIMEOUT) -> Increment:
@@ -143,49 +162,112 @@ def write_bases(
 
 
 def _modify(
-    inc: Increment, mutate: Mutation, lock_timeout: float, skip: Callable[[Increment], bool] | None = None
+    inc: Increment,
+    mutate: Mutation,
+    lock_timeout: float,
+    *,
+    skip: Callable[[Increment], bool] | None = None,
+    guard: Callable[[Increment], str | None] | None = None,
+    spec: Status | None = None,
 ) -> Increment:
+    """Read, `mutate`, compare-and-swap; again while another writer changes the file in between.
+
+    `skip` ends without writing; `guard` names a change of the other writer that contradicts ours (then
+    ConcurrentChange). `spec` mirrors that status into spec.md first; that mirror is put back when the
+    metadata.json write then fails.
+    """
+    undo: list[Undo] = []
     with increment_lock(inc.path, lock_timeout):
         for target in (inc.metadata_path, inc.spec_path):
             remove_stale_temp_files(target)
-        fresh = _reload(inc)
+        try:
+            return _cycle(inc, mutate, skip, guard, spec, undo)
+        except WeavesyncError:
+            for step in undo:
+                with contextlib.suppress(WeavesyncError):
+                    step()
+            raise
+
+
+def _cycle(inc: Increment, mutate: Mutation, skip: Callable[[Increment], bool] | None,
+           guard: Callable[[Increment], str | None] | None, spec: Status | None, undo: list[Undo]) -> Increment:
+    shown = inc.rel(inc.metadata_path)
+    first: Increment | None = None
+    for _ in range(MAX_ATTEMPTS):
+        with os_errors(shown, "cannot be read"):
+            seen = cas.read(inc.metadata_path)
+        fresh = _reload(inc, seen.data)
         if skip is not None and skip(fresh):
             return fresh
-        shown = fresh.rel(fresh.metadata_path)
+        conflict = guard(fresh) if guard is not None else None
+        if conflict is None and first is not None and first.metadata.get(BASES_KEY) != fresh.metadata.get(BASES_KEY):
+            conflict = f"weavesync's own {BASES_KEY!r} key was changed by another writer meanwhile; nothing written"
+        if conflict is not None:
+            raise ConcurrentChange(shown, conflict)
+        first = first or fresh
+        assert seen.data is not None  # _reload raised "file is missing" otherwise
         try:
-            data, fmt = jsonfile.loads(fresh.metadata_path.read_bytes())
-        except jsonfile.JsonFileError as exc:  # changed between the two reads
+            data, fmt = jsonfile.loads(seen.data)
+        except jsonfile.JsonFileError as exc:
             raise SpecWeaveFileError(shown, str(exc)) from None
         before = copy.deepcopy(data)
         mutate(fresh, data)
         if data == before and list(data) == list(before):
             return fresh
-        atomic_write(fresh.metadata_path, jsonfile.dumps(data, fmt))
-        return _reload(fresh)
+        if spec is not None:
+            undo.extend(_write_spec_status(fresh, spec))
+        swapped = cas.swap(inc.metadata_path, jsonfile.dumps(data, fmt), seen, shown=shown)
+        if swapped.done:
+            return _reload(fresh, swapped.now.data)
+    raise ConcurrentChange(shown, f"kept changing while weavesync wrote it ({MAX_ATTEMPTS} attempts); nothing written")
 
 
-def _reload(inc: Increment) -> Increment:
-    return load_increment(inc.path, root=inc.root, archived=inc.archived, defaults=inc.defaults)
+def _reload(inc: Increment, metadata_bytes: bytes | None = None) -> Increment:
+    return load_increment(inc.path, root=inc.root, archived=inc.archived, defaults=inc.defaults,
+                          metadata_bytes=metadata_bytes)
 
 
-def _write_spec_status(fresh: Increment, target: Status) -> None:
-    """Mirror the status into spec.md's `status:` line; leave spec.md alone if it has none or already agrees."""
-    if fresh.spec_status is not None:
+def _write_spec_status(fresh: Increment, target: Status) -> list[Undo]:
+    """Mirror the status into spec.md's `status:` line by compare-and-swap; returns how to put it back.
+
+    Leaves spec.md alone if it has no such line or already agrees. A status line another writer changed
+    since `fresh` was read is theirs: ConcurrentChange, nothing written.
+    """
+    path, shown = fresh.spec_path, fresh.rel(fresh.spec_path)
+    for _ in range(MAX_ATTEMPTS):
+        with os_errors(shown, "cannot be read"):
+            seen = cas.read(path)
+        if seen.data is None:
+            return []
+        matter = parse_spec(seen.data, shown)
+        status = None if matter is None or matter.get("status") is None else str(matter["status"])
+        if status != fresh.spec_status:
+            raise ConcurrentChange(shown, f"status line changed by another writer to {status!r}; nothing written")
+        if status is not None and _normalised(status) == target:
+            return []
+        text = seen.data.decode("utf-8")
         try:
-            if normalise_status(fresh.spec_status) == target:
-                return
-        except ValueError:
-            pass
+            updated = frontmatter.replace_status_line(text, target.value)
+        except frontmatter.FrontMatterError as exc:
+            raise SpecWeaveFileError(shown, str(exc), field=exc.field) from None
+        if updated is None or updated == text:
+            return []
+        swapped = cas.swap(path, updated.encode("utf-8"), seen, shown=shown)
+        if swapped.done:
+            return [functools.partial(_put_back, path, seen.data, swapped.now, shown)]
+    raise ConcurrentChange(shown, f"kept changing while weavesync wrote it ({MAX_ATTEMPTS} attempts); nothing written")
+
+
+def _put_back(path: Path, old: bytes, ours: cas.Seen, shown: str) -> None:
+    """Restore `old` unless someone wrote after us (then theirs stays)."""
+    cas.swap(path, old, ours, shown=shown)
+
+
+def _normalised(raw: str) -> Status | None:
     try:
-        text = fresh.spec_path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return
-    try:
-        updated = frontmatter.replace_status_line(text, target.value)
-    except frontmatter.FrontMatterError as exc:
-        raise SpecWeaveFileError(fresh.rel(fresh.spec_path), str(exc), field=exc.field) from None
-    if updated is not None and updated != text:
-        atomic_write(fresh.spec_path, updated.encode("utf-8"))
+        return normalise_status(raw)
+    except ValueError:
+        return None
 
 
 # ---- JSON helpers ------------------------------------------------------------------------------------------
