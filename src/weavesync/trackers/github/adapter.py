@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from weavesync.errors import AuthFailed, Rejected
-from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
+from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker, without_userinfo
 from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
 from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
 from weavesync.trackers.github.refs import (
@@ -56,7 +56,7 @@ class GitHubAdapter:
             raise AuthFailed("no GitHub token configured", tracker="github",
                              hint="set GITHUB_TOKEN (or GH_TOKEN) to a token with the repo scope")
         self.connection = connection
-        self.base_url = connection.base_url.rstrip("/")
+        self.base_url = without_userinfo(connection.base_url).rstrip("/")
         self.client = GitHubClient(self.base_url, connection.token.reveal(), governor=governor,
                                    writes_per_minute=writes_per_minute, transport=transport)
         self._login: str | None = None
