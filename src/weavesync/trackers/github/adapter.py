@@ -202,11 +202,13 @@ class GitHubAdapter:
             issue = self._patch(path, item, {"state": "closed", "state_reason": reason or "completed"})
             changed = True
         elif want == "closed" and reason and _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
+            # Naming the state again with the new reason re-closes the issue with it: one PATCH, one ``closed``
+            # event. Never reopen-then-close: that is two more events, a reopen notification, and a window in
+            # which the issue looks reopened by a person to anyone reading it.
             issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
             if _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
-                # GitHub ignores state_reason unless the state changes: reopen, then close with the reason.
-                self._patch(path, item, {"state": "open"})
-                issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
+                raise Rejected(f"GitHub kept close reason {issue.get('state_reason')!r} instead of {reason!r}",
+                               tracker="github", item=item, hint="change the close reason by hand, then sync")
             changed = True
         elif want == "open" and issue["state"] != "open":
             issue = self._patch(path, item, {"state": "open"})
