@@ -17,8 +17,16 @@ from urllib.parse import quote
 import httpx
 
 from weavesync.errors import AuthFailed, Rejected
-from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker, without_userinfo
-from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
+from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker, without_userinfo
+from weavesync.trackers.base import (
+    AuthInfo,
+    ChangeBatch,
+    TargetCheck,
+    WayPoint,
+    Workflow,
+    WorkflowStatus,
+    partial_write,
+)
 from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
 from weavesync.trackers.github.refs import (
     IssueRef,
@@ -244,6 +252,12 @@ class GitHubAdapter:
                 touched = True
         return touched
 
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        """A write is the state PATCH, then one call per managed label: on the way means state + reason as
+        before or as the target, with the managed labels a mix of old and new (either part may come first)."""
+        return partial_write(_way_point(before, target, observed), before, target, observed, managed)
+
     # -- comment and create -------------------------------------------------------------------------------
     def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
         """Post once per `op_id`: the marker is looked for in the existing comments first, unless the caller
@@ -350,6 +364,22 @@ def _refusal(target: Target, item: str | None) -> Rejected | None:
         return Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {target.reason!r}",
                         tracker="github", item=item)
     return None
+
+
+def _way_point(before: ExternalState, target: Target, observed: ExternalState) -> WayPoint:
+    """Where `observed`'s state and close reason stand between `before`'s and what `_write` makes of `target`."""
+
+    def key(state: ExternalState) -> tuple[str, str | None]:
+        folded = state.state.casefold()
+        return folded, _norm_reason(state.reason) if folded == "closed" else None
+
+    at_start = key(observed) == key(before)
+    want = target.state.casefold() if target.state else None
+    if want is None:
+        return WayPoint(at_start=at_start, at_goal=at_start)
+    state, reason = key(observed)
+    at_goal = state == want and (want == "open" or not target.reason or reason == _norm_reason(target.reason))
+    return WayPoint(at_start=at_start, at_goal=at_goal)
 
 
 def _issue_view(item: RemoteItem) -> dict[str, Any]:
