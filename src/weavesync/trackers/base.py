@@ -143,14 +143,18 @@ class WayPoint:
     """The observed status is an intermediate hop the write passes through (Jira only)."""
 
 
+def _folded(markers: Iterable[str], within: set[str] | None = None) -> set[str]:
+    """Markers compared without case (trackers keep the case people typed), optionally only those `within`."""
+    folded = {m.casefold() for m in markers}
+    return folded if within is None else folded & within
+
+
 def markers_between(before: frozenset[str], target: frozenset[str], observed: frozenset[str],
                     managed: frozenset[str]) -> bool:
     """Whether the observed managed markers are a mix a marker write from `before` to `target` can leave:
     every marker both keep is still there and nothing outside old | new appeared (compared without case)."""
-    ours = {m.casefold() for m in managed | target}
-    old = {m.casefold() for m in before} & ours
-    new = {m.casefold() for m in target}
-    seen = {m.casefold() for m in observed} & ours
+    ours = _folded(managed | target)
+    old, new, seen = _folded(before, ours), _folded(target), _folded(observed, ours)
     return old & new <= seen <= old | new
 
 
@@ -162,10 +166,10 @@ def partial_write(point: WayPoint, before: ExternalState, target: Target, observ
         return False
     if not markers_between(before.markers, target.markers, observed.markers, managed):
         return False
-    ours = {m.casefold() for m in managed | target.markers}
-    seen = {m.casefold() for m in observed.markers} & ours
-    untouched = point.at_start and seen == {m.casefold() for m in before.markers} & ours
-    finished = point.at_goal and seen == {m.casefold() for m in target.markers}
+    ours = _folded(managed | target.markers)
+    seen = _folded(observed.markers, ours)
+    untouched = point.at_start and seen == _folded(before.markers, ours)
+    finished = point.at_goal and seen == _folded(target.markers)
     return not (untouched or finished)
 
 
