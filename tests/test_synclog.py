@@ -103,6 +103,7 @@ def test_every_outcome_of_the_contract_is_accepted(log: SyncLog) -> None:
         ("https://dev.azure.com/acme/_apis?token=s3cr3tvalue&x=1", "s3cr3tvalue"),
         ("token ghp_0123456789abcdefABCDEF0123456789abcd rejected", "ghp_0123456789abcdefABCDEF0123456789abcd"),
         ("clone https://bob:hunter22@example.com/repo failed", "hunter22"),
+        ("GET https://tok3n-only-userinfo@ghe.example.com/api/v3/user", "tok3n-only-userinfo"),
         ('body {"token": "xyz-987-secret"}', "xyz-987-secret"),
         ("api_key=AKIA0000SECRET", "AKIA0000SECRET"),
     ],

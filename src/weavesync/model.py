@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 
 class Status(enum.StrEnum):
@@ -229,6 +230,8 @@ class Connection:
 
     `place` holds the tracker's coordinates: GitHub ``owner``/``repo``; Jira ``domain``/``projectKey``;
     ADO ``organization``/``project``. `user` is the Jira email (None elsewhere). `token` is the secret.
+    `base_url` is kept as configured; whatever is built from it for requests, links or messages goes through
+    `without_userinfo` or `redact_userinfo`, so credentials pasted into it never travel or show.
     """
 
     tracker: Tracker
@@ -237,6 +240,33 @@ class Connection:
     user: str | None = None
     token: Secret | None = field(default=None, repr=False)
 
+
+
+def has_userinfo(url: str) -> bool:
+    """Whether `url` carries ``user[:password]@`` before its host (credentials pasted into a base URL)."""
+    return "@" in urlsplit(url).netloc
+
+
+def without_userinfo(url: str) -> str:
+    """`url` with any ``user[:password]@`` removed.
+
+    Credentials come from the token variables only. A base URL such as ``https://me:tok@x.atlassian.net``
+    would otherwise make httpx send the URL's user and password as Basic auth *instead of* the configured
+    token, and print them in every request line it logs (``--debug``). Every tracker URL weavesync builds
+    requests or item links from goes through here, so the userinfo never reaches a request, a log or a file.
+    """
+    split = urlsplit(url)
+    if "@" not in split.netloc:
+        return url
+    return urlunsplit(split._replace(netloc=split.netloc.rpartition("@")[2]))
+
+
+def redact_userinfo(url: str) -> str:
+    """`url` for people to read: ``https://***@host/path`` when it carries credentials, else unchanged."""
+    split = urlsplit(url)
+    if "@" not in split.netloc:
+        return url
+    return urlunsplit(split._replace(netloc="***@" + split.netloc.rpartition("@")[2]))
 
 
 def format_utc(ts: datetime) -> str:

@@ -58,8 +58,8 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
      r'\1\2"***"'),
     # Well-known token shapes anywhere: GitHub, Atlassian.
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,}|ATATT[A-Za-z0-9_=+/-]{16,})"), "***"),
-    # Credentials inside URLs: https://user:secret@host.
-    (re.compile(r"(?i)\b(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
+    # Credentials inside URLs: https://user:secret@host, and a bare token as the user (https://ghp_x@host).
+    (re.compile(r"(?i)\b(https?://)[^/\s@?#]+@"), r"\1***@"),
 )
 
 

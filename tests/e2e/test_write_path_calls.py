@@ -84,6 +84,12 @@ def test_a_drain_reads_its_items_in_one_batch_and_skips_first_comment_listings(w
     if tracker is Tracker.ADO:
         # One batch for the whole drain; none per item (the PATCH answers with the saved item).
         assert found.get(BATCHED_READ[tracker], 0) == 1, found
+    elif tracker is Tracker.JIRA:
+        assert found.get(BATCHED_READ[tracker], 0) == 1, found
+        # In Progress -> In Review -> Done: the issue is read with its transitions before each of the two hops
+        # (so a hop always starts from the real status) and once in Done, which is the read after the write.
+        assert found.get(SINGLE_READ[tracker], 0) == 3 * ITEMS, found
+        assert "GET /rest/api/3/issue/{key}/transitions" not in found, found
     else:
         assert found.get(BATCHED_READ[tracker], 0) == 1, found
         # What is left per item is the read after the write (labels and transitions answer without the item):

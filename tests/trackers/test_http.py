@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from weavesync.errors import AuthFailed, Conflict, ItemGone, Rejected, Retryable
-from weavesync.trackers.http import Governor, HttpClient, classify, parse_reset, parse_retry_after
+from weavesync.model import has_userinfo, redact_userinfo, without_userinfo
+from weavesync.trackers.http import (
+    Governor,
+    HttpClient,
+    classify,
+    parse_reset,
+    parse_retry_after,
+)
 
 NOW = 1_800_000_000.0
 
@@ -134,3 +141,31 @@ def test_a_success_without_budget_headers_means_the_spent_budget_refilled() -> N
     assert gov.before("GET") > 0, "a failure says nothing about the budget"
     gov.after({}, ok=True)
     assert gov.before("GET") == 0
+
+
+@pytest.mark.parametrize(("url", "bare", "shown"), [
+    ("https://me:tok@x.atlassian.net", "https://x.atlassian.net", "https://***@x.atlassian.net"),
+    ("https://ghp_abc@ghe.example.com/api/v3", "https://ghe.example.com/api/v3", "https://***@ghe.example.com/api/v3"),
+    ("http://a%40b.c:p%3Ass@127.0.0.1:9001/acme", "http://127.0.0.1:9001/acme", "http://***@127.0.0.1:9001/acme"),
+    ("https://api.github.com", "https://api.github.com", "https://api.github.com"),
+])
+def test_userinfo_is_dropped_for_requests_and_redacted_for_people(url: str, bare: str, shown: str) -> None:
+    assert without_userinfo(url) == bare
+    assert redact_userinfo(url) == shown
+    assert has_userinfo(url) is (url != bare)
+
+
+def test_a_client_never_sends_or_logs_url_credentials() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    client = HttpClient(tracker="jira", base_url="https://me:url-secret@x.atlassian.net/", auth_header="Basic ok",
+                        credential_id="c", transport=httpx.MockTransport(handler))
+    client.get("/rest/api/3/myself")
+    (request,) = seen
+    assert str(request.url) == "https://x.atlassian.net/rest/api/3/myself"
+    assert request.headers["authorization"] == "Basic ok", "the configured credentials, not the URL's"
+    assert "url-secret" not in repr(client)

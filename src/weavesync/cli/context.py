@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from weavesync.synclog import redact
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -53,7 +55,18 @@ def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     """Record ``--debug`` and turn on debug logging (stderr) as soon as it is seen, whichever side it is on."""
     if value:
         ctx.find_root().ensure_object(AppState).debug = True
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler])
+
+
+class RedactingFormatter(logging.Formatter):
+    """Debug lines come from libraries too (httpx logs every request URL), so what reaches stderr is passed
+    through the sync log's `redact`: a ``--debug`` run pasted into a bug report must not carry a credential,
+    whichever logger wrote it. Tracker URLs lose their userinfo before any request; this is the second net."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def _project(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:

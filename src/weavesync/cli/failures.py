@@ -19,6 +19,7 @@ from click.exceptions import Exit, NoArgsIsHelpError
 from weavesync import exitcodes
 from weavesync.cli.context import AppState
 from weavesync.errors import UsageError, WeavesyncError
+from weavesync.synclog import redact
 
 
 def _one_line(text: str) -> str:
@@ -46,7 +47,7 @@ def handle(exc: BaseException, state: AppState) -> int:
     """Show `exc` to the user and return the exit code. The traceback goes first, so the last line is the
     summary even with ``--debug``."""
     if state.debug and not isinstance(exc, click.UsageError):
-        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
     if isinstance(exc, UsageError):
         report(exc.message, exc.hint or f"see '{state.command_path or 'weavesync'} --help'")
     elif isinstance(exc, WeavesyncError):

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from weavesync.config import SyncConfig, connection_for
-from weavesync.config.load import TOKEN_ENV
+from weavesync.config.load import BASE_URL_ENV, TOKEN_ENV
 from weavesync.doctor.finding import Finding
 from weavesync.errors import AuthFailed, ConfigError, TrackerError
-from weavesync.model import Tracker
+from weavesync.model import Tracker, has_userinfo, redact_userinfo
 from weavesync.trackers.base import AuthInfo, TrackerAdapter
 
 CHECK = "credentials"
@@ -38,11 +38,13 @@ def check_credentials(config: SyncConfig, env: Mapping[str, str], trackers: Iter
     for tracker in trackers:
         name = tracker.value
         try:
-            connection_for(config, tracker, env)
+            connection = connection_for(config, tracker, env)
         except ConfigError as exc:
             check = "config" if exc.path else CHECK
             findings.append(Finding(check, "error", exc.message, exc.hint, tracker=name))
             continue
+        if has_userinfo(connection.base_url):
+            findings.append(_userinfo_finding(tracker, connection.base_url))
         try:
             adapter = connect.adapter(tracker)
             info = adapter.check_auth()
@@ -64,6 +66,15 @@ def check_credentials(config: SyncConfig, env: Mapping[str, str], trackers: Iter
         if info.ok:
             working[tracker] = adapter
     return findings, working
+
+
+def _userinfo_finding(tracker: Tracker, base_url: str) -> Finding:
+    """A base URL with ``user:password@`` in it: weavesync drops that part before any request (credentials come
+    from the token variables only) and shows the URL with it redacted, so the person learns why it is ignored."""
+    variable, token = BASE_URL_ENV[tracker], TOKEN_ENV[tracker][0]
+    return Finding(CHECK, "warning",
+                   f"{variable} carries credentials ({redact_userinfo(base_url)}): they are ignored, {tracker.value} "
+                   f"is called with {token}", f"remove the user:password@ part from {variable}", tracker=tracker.value)
 
 
 def _auth_findings(tracker: Tracker, info: AuthInfo) -> list[Finding]:

@@ -127,6 +127,52 @@ class WebhookEvent:
     raw_event: str
 
 
+@dataclass(frozen=True)
+class WayPoint:
+    """Where an observed state/status stands on the way a write takes from `before` to a target.
+
+    Each adapter says this for the one dimension it writes in steps (GitHub: state + reason; Jira: the status
+    along its transition path); `partial_write` adds the managed markers, which every tracker treats alike.
+    """
+
+    at_start: bool
+    """The observed state/status is the one the write started from."""
+    at_goal: bool
+    """The observed state/status already satisfies the target (a target naming no state: the start itself)."""
+    between: bool = False
+    """The observed status is an intermediate hop the write passes through (Jira only)."""
+
+
+def _folded(markers: Iterable[str], within: set[str] | None = None) -> set[str]:
+    """Markers compared without case (trackers keep the case people typed), optionally only those `within`."""
+    folded = {m.casefold() for m in markers}
+    return folded if within is None else folded & within
+
+
+def markers_between(before: frozenset[str], target: frozenset[str], observed: frozenset[str],
+                    managed: frozenset[str]) -> bool:
+    """Whether the observed managed markers are a mix a marker write from `before` to `target` can leave:
+    every marker both keep is still there and nothing outside old | new appeared (compared without case)."""
+    ours = _folded(managed | target)
+    old, new, seen = _folded(before, ours), _folded(target), _folded(observed, ours)
+    return old & new <= seen <= old | new
+
+
+def partial_write(point: WayPoint, before: ExternalState, target: Target, observed: ExternalState,
+                  managed: frozenset[str]) -> bool:
+    """The tracker-neutral half of `TrackerAdapter.is_partial_write`: `observed` is on the way (its state at the
+    start, a hop or the goal, its markers a mix of old and new) yet neither untouched nor finished."""
+    if not (point.at_start or point.at_goal or point.between):
+        return False
+    if not markers_between(before.markers, target.markers, observed.markers, managed):
+        return False
+    ours = _folded(managed | target.markers)
+    seen = _folded(observed.markers, ours)
+    untouched = point.at_start and seen == _folded(before.markers, ours)
+    finished = point.at_goal and seen == _folded(target.markers)
+    return not (untouched or finished)
+
+
 class TrackerAdapter(Protocol):
     """One tracker connection. All methods are synchronous and raise only `weavesync.errors.TrackerError`s."""
 
@@ -156,6 +202,19 @@ class TrackerAdapter(Protocol):
         whole drain instead of one read per write); when given, the adapter need not read it again before
         writing. It must come from `read_many` with `managed` (plus the target's markers). Conflict checks that
         the tracker offers still apply, and a write that meets one re-reads as without `current`.
+        """
+        ...
+
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        """Whether `observed` is a state this adapter's own `write` from `before` to `target` passes through
+        but does not end in: the write was cut short (a crash, a 429, a lost response between its steps).
+
+        Neither `before` itself (nothing written yet) nor a state that satisfies `target` (finished) is partial;
+        the caller recognises those on its own. A partial state is weavesync's doing, never a person's change
+        (sync-semantics.md §8), and calling `write` again completes it. Makes no call: GitHub compares state,
+        reason and managed labels; Jira looks the status up on the transition path its learned workflow would
+        take; Azure DevOps writes state and tags in one PATCH, so nothing is ever partial there.
         """
         ...
 
@@ -247,7 +306,10 @@ __all__ = [
     "TargetCheck",
     "TrackerAdapter",
     "TrackerKind",
+    "WayPoint",
     "WebhookEvent",
     "Workflow",
     "WorkflowStatus",
+    "markers_between",
+    "partial_write",
 ]

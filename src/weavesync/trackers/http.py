@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from weavesync.errors import AuthFailed, Conflict, ItemGone, Rejected, Retryable, TrackerError
+from weavesync.model import without_userinfo
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 USER_AGENT = "weavesync/0.1 (+https://github.com/weavesync/weavesync)"
@@ -242,7 +243,7 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.tracker = tracker
-        self.base_url = base_url.rstrip("/")
+        self.base_url = without_userinfo(base_url).rstrip("/")
         headers = {"User-Agent": USER_AGENT, "Authorization": auth_header}
         headers.update(extra_headers or {})
         self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout,

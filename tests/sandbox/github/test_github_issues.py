@@ -76,6 +76,26 @@ def test_close_reason_rules(bot: httpx.Client, new_issue: Make) -> None:
     assert dropped["state_reason"] == "not_planned"
 
 
+def test_a_closed_issue_changes_its_reason_with_one_closed_event(bot: httpx.Client, alice: httpx.Client,
+                                                                   new_issue: Make) -> None:
+    """PATCH ``state: closed`` + another close reason on a closed issue re-closes it with that reason: one new
+    ``closed`` event carrying the reason, no reopen (GitHub shows it as closed again, as not planned). The same
+    reason again, or a reason without ``state``, changes nothing."""
+    n = new_issue()["number"]
+    path = f"/repos/acme/shop/issues/{n}"
+    alice.patch(path, json={"state": "closed", "state_reason": "completed"})
+    changed = bot.patch(path, json={"state": "closed", "state_reason": "not_planned"})
+    assert changed.status_code == 200
+    assert (changed.json()["state"], changed.json()["state_reason"]) == ("closed", "not_planned")
+    assert changed.json()["closed_by"]["login"] == "weavesync-bot"
+    assert bot.patch(path, json={"state": "closed", "state_reason": "not_planned"}).status_code == 200
+    assert bot.patch(path, json={"state_reason": "completed"}).json()["state_reason"] == "not_planned"
+    assert bot.patch(path, json={"state": "closed", "state_reason": "reopened"}).status_code == 422
+    events = bot.get(f"{path}/events").json()
+    assert [(e["event"], e["state_reason"], e["actor"]["login"]) for e in events] == [
+        ("closed", "completed", "alice"), ("closed", "not_planned", "weavesync-bot")]
+
+
 def test_every_change_bumps_updated_at_and_the_etag(bot: httpx.Client, new_issue: Make, url: str) -> None:
     n = new_issue()["number"]
     path = f"/repos/acme/shop/issues/{n}"

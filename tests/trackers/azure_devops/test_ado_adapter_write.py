@@ -119,3 +119,24 @@ def test_create_after_a_lost_response_does_not_duplicate(sandbox: Sandbox, adapt
     assert [f"acme/Shop/{w['id']}" for w in found] == [created.link_item]
     again = adapter.create("Checkout v2", "Increment 0042-checkout", "weavesync:0042-checkout", target, MANAGED)
     assert again.link_item == created.link_item and again.created is False
+
+
+def test_a_lost_patch_is_retried_into_the_target_with_one_revision(sandbox: Sandbox, adapter: AdoAdapter,
+                                                                     alice: httpx.Client) -> None:
+    """State and tags go in one PATCH: after a lost response the item is already at the target (never partial),
+    and writing again changes nothing."""
+    story = person_create(alice, "User Story", "Lost patch")
+    item = f"acme/Shop/{story['id']}"
+    target = Target(state="Active", markers=frozenset({"weavesync-review"}))
+    before = adapter.read_many([item], MANAGED)[item]
+    assert before is not None
+    control(sandbox, "POST", "script", [{"kind": "lost", "method": "PATCH", "path": f"/workitems/{story['id']}$"}])
+    with pytest.raises(Retryable):
+        adapter.write(item, target, MANAGED)
+    after = adapter.read_many([item], MANAGED)[item]
+    assert after is not None and after.version == "2"
+    assert not adapter.is_partial_write(before.state, target, after.state, MANAGED)
+    assert not adapter.is_partial_write(before.state, target, before.state, MANAGED)
+    receipt = adapter.write(item, target, MANAGED)
+    assert not receipt.changed and receipt.version == "2"
+    assert (receipt.state.state, receipt.state.markers) == ("Active", frozenset({"weavesync-review"}))

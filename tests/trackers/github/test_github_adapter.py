@@ -127,6 +127,22 @@ def test_abandon_switches_the_close_reason_and_adds_wontfix(adapter: GitHubAdapt
     assert events.count("closed") >= 2 and events[-1] in ("labeled", "unlabeled")
 
 
+def test_completed_to_abandoned_is_one_patch_and_one_closed_event(adapter: GitHubAdapter, new_issue: Make,
+                                                                   alice: httpx.Client, stats: Stats) -> None:
+    """SpecWeave completed -> abandoned on a closed issue changes only the close reason: one PATCH, one state
+    event in the issue's timeline (a reopen + close would notify watchers twice and look like a person's reopen)."""
+    n = new_issue()["number"]
+    adapter.write(ref(n), COMPLETED, MANAGED)
+    before = len(alice.get(f"/repos/acme/shop/issues/{n}/events").json())
+    stats.reset()
+    receipt = adapter.write(ref(n), ABANDONED, MANAGED)
+    assert receipt.changed and receipt.state == ExternalState("closed", "not_planned", markers=frozenset({"wontfix"}))
+    assert stats.requests().get("PATCH /repos/{owner}/{repo}/issues/{issue_number}") == 1
+    new_events = alice.get(f"/repos/acme/shop/issues/{n}/events").json()[before:]
+    assert [(e["event"], e.get("state_reason")) for e in new_events if e["event"] in ("closed", "reopened")] == [
+        ("closed", "not_planned")]
+
+
 def test_write_to_a_deleted_issue_is_item_gone(adapter: GitHubAdapter, new_issue: Make, url: str) -> None:
     n = new_issue()["number"]
     httpx.post(f"{url}/_sandbox/issues/delete", json={"number": n})

@@ -138,3 +138,65 @@ def test_429_surfaces_as_retryable_with_retry_after(url: str, adapter: JiraAdapt
         adapter.check_auth()
     assert limited.value.status == 429
     assert limited.value.retry_after is not None and 0 < limited.value.retry_after <= 1
+
+
+def _status_moves(alice: httpx.Client, key: str) -> list[str]:
+    return _history(alice, key)
+
+
+def test_a_write_cut_after_its_first_hop_is_recognised_and_completed(url: str, adapter: JiraAdapter,
+                                                                     alice: httpx.Client) -> None:
+    """A lost response on the first transition: the hop happened, the write failed. The item is on the way
+    (`is_partial_write`), and writing again finishes the path without a hop too many."""
+    key = new_jira_issue(alice)
+    before = adapter.read_many([key], frozenset())[key]
+    assert before is not None
+    httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST", "path": "/transitions$"})
+    with pytest.raises(Retryable):
+        adapter.write(key, DONE, frozenset())
+    halfway = adapter.read_many([key], frozenset())[key]
+    assert halfway is not None and halfway.state.state == "In Progress"
+    assert adapter.is_partial_write(before.state, DONE, halfway.state, frozenset())
+    receipt = adapter.write(key, DONE, frozenset())
+    assert receipt.state.state == "Done"
+    assert _status_moves(alice, key) == ["In Progress", "In Review", "Done"]
+
+
+def test_a_lost_last_hop_is_not_walked_again_from_a_stale_read(url: str, adapter: JiraAdapter,
+                                                               alice: httpx.Client) -> None:
+    """The response of the hop into Done is lost; the retry is handed the read made before that attempt (In
+    Review). Re-reading before each hop sees Done and stops: no Reopen and no second walk to Done."""
+    key = new_jira_issue(alice)
+    move(alice, key, "11", "21")
+    stale = adapter.read_many([key], frozenset())[key]
+    assert stale is not None and stale.state.state == "In Review"
+    httpx.post(f"{url}/_sandbox/script", json={"kind": "lost", "method": "POST", "path": "/transitions$"})
+    with pytest.raises(Retryable):
+        adapter.write(key, DONE, frozenset(), current=stale)
+    reset_request_counts(url)
+    receipt = adapter.write(key, DONE, frozenset(), current=stale)
+    assert receipt.state.state == "Done"
+    assert _status_moves(alice, key) == ["In Progress", "In Review", "Done"]
+    assert TRANSITION not in request_counts(url)
+
+
+def test_a_write_cut_before_its_labels_is_completed_with_the_labels(url: str, adapter: JiraAdapter,
+                                                                    alice: httpx.Client) -> None:
+    """Status reached, labels not yet (a 429 on the label edit): partial, and the next write only adds them."""
+    managed = frozenset({"wontfix", "in-progress"})
+    target = Target("Won't Do", "done", markers=frozenset({"wontfix"}))
+    key = new_jira_issue(alice)
+    before = adapter.read_many([key], managed)[key]
+    assert before is not None
+    httpx.post(f"{url}/_sandbox/script", json={"kind": "429", "method": "PUT", "path": f"/issue/{key}$"})
+    with pytest.raises(Retryable):
+        adapter.write(key, target, managed)
+    halfway = adapter.read_many([key], managed)[key]
+    assert halfway is not None and (halfway.state.state, halfway.state.markers) == ("Won't Do", frozenset())
+    assert adapter.is_partial_write(before.state, target, halfway.state, managed)
+    reset_request_counts(url)
+    receipt = adapter.write(key, target, managed)
+    assert (receipt.state.state, receipt.state.markers) == ("Won't Do", frozenset({"wontfix"}))
+    assert TRANSITION not in request_counts(url)
+    assert _status_moves(alice, key) == ["Won't Do"]
+    assert not adapter.is_partial_write(before.state, target, receipt.state, managed), "finished, not partial"

@@ -242,6 +242,22 @@ class Store:
             self._emit("issues", "closed" if state == "closed" else "reopened", repo, issue, actor)
             return True
 
+    def reclose(self, repo: Repo, issue: Issue, actor: str, reason: str) -> bool:
+        """Change the close reason of a closed issue (``PATCH {"state": "closed", "state_reason": ...}``).
+
+        GitHub records this as the issue being closed again with the new reason: one ``closed`` event (and
+        delivery), no reopen; ``closed_at``/``closed_by`` become this close. False when the reason is already
+        `reason` or the issue is open (then it is a plain close, `set_state`)."""
+        with self.lock:
+            if issue.state != "closed" or issue.state_reason == reason:
+                return False
+            now = self.now()
+            issue.state_reason, issue.closed_at, issue.closed_by = reason, now, actor
+            issue.events.append(Event(self.next_id(), "closed", actor, now, state_reason=reason))
+            self._touch(repo, issue, now)
+            self._emit("issues", "closed", repo, issue, actor)
+            return True
+
     def edit(self, repo: Repo, issue: Issue, actor: str, *, title: str | None = None, body: str | None = None,
              assignees: list[str] | None = None) -> None:
         with self.lock:

@@ -161,7 +161,10 @@ class IssueRoutes:
         if "state_reason" in data:
             _enum("state_reason", reason, REASONS, nullable=True)
         changing = state is not None and state != issue.state
-        if changing and state == "closed" and reason is not None and reason not in CLOSE_REASONS:
+        # ``state_reason`` is "ignored unless state is changed" (the spec), but naming ``state: closed`` again with
+        # another close reason is how GitHub changes the reason of a closed issue: it is re-closed with it.
+        reclosing = state == "closed" and not changing and reason is not None
+        if (changing or reclosing) and state == "closed" and reason is not None and reason not in CLOSE_REASONS:
             raise invalid("Issue", "state_reason", value=reason,
                           message="state_reason 'reopened' is only valid when reopening an issue")
         if changing and state == "open" and reason not in (None, "reopened"):
@@ -186,4 +189,6 @@ class IssueRoutes:
             self.store.set_labels(repo, issue, actor, labels)
         if changing and state is not None:
             self.store.set_state(repo, issue, actor, state, reason if state == "closed" else None)
+        elif reclosing and reason is not None:
+            self.store.reclose(repo, issue, actor, reason)
         return Reply(body=self._render(issue, repo))

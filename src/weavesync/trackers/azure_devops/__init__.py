@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from weavesync.model import Connection, Tracker
+from weavesync.model import Connection, Tracker, without_userinfo
 from weavesync.trackers.azure_devops import webhooks
 from weavesync.trackers.azure_devops.adapter import AdoAdapter
 from weavesync.trackers.azure_devops.refs import org_url, parse_ref
@@ -20,7 +20,7 @@ class AdoKind:
 
     def item_url(self, connection: Connection | None, item: str) -> str | None:
         ref = parse_ref(item)
-        base = connection.base_url if connection is not None else "https://dev.azure.com"
+        base = without_userinfo(connection.base_url) if connection is not None else "https://dev.azure.com"
         return f"{org_url(base, ref.organization)}/{ref.project}/_workitems/edit/{ref.id}"
 
     def version_key(self, version: str) -> tuple[int | str, ...]:

@@ -176,6 +176,12 @@ class AdoAdapter:
                            changed=True, at=after.updated_at), after
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        """Never: state and tags go in one PATCH (tested against the item's ``rev``), so an item is either as
+        it was or as written, even when the response was lost."""
+        return False
+
     def _read_raw(self, item: str, managed: frozenset[str]) -> tuple[RemoteItem, list[str]]:
         """The item and all its tags (people's included), in one one-id batch read; raises ItemGone."""
         ref = self._ref(item)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from weavesync.model import Connection
+from weavesync.model import Connection, without_userinfo
 from weavesync.trackers.azure_devops.refs import org_url, segment
 from weavesync.trackers.http import HttpClient
 
@@ -29,7 +29,7 @@ class AdoClient:
         self.project = connection.place.get("project", "")
         if not self.organization or not self.project:
             raise ValueError("an Azure DevOps connection needs place.organization and place.project")
-        self.org_url = org_url(connection.base_url, self.organization)
+        self.org_url = org_url(without_userinfo(connection.base_url), self.organization)
         token = connection.token.reveal() if connection.token is not None else ""
         auth = "Basic " + base64.b64encode(f":{token}".encode()).decode()
         self.http = http or HttpClient(tracker="ado", base_url=self.org_url, auth_header=auth,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from weavesync.model import Connection, Tracker
+from weavesync.model import Connection, Tracker, without_userinfo
 from weavesync.trackers.base import TrackerAdapter, WebhookEvent
 from weavesync.trackers.github import webhooks
 from weavesync.trackers.github.adapter import GitHubAdapter
@@ -24,7 +24,7 @@ class GitHubKind:
         return str(parse_ref(text))
 
     def item_url(self, connection: Connection | None, item: str) -> str | None:
-        base = connection.base_url if connection is not None else "https://api.github.com"
+        base = without_userinfo(connection.base_url) if connection is not None else "https://api.github.com"
         return web_url(base, parse_ref(item))
 
     def version_key(self, version: str) -> tuple[int | str, ...]:

@@ -17,8 +17,16 @@ from urllib.parse import quote
 import httpx
 
 from weavesync.errors import AuthFailed, Rejected
-from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
-from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
+from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker, without_userinfo
+from weavesync.trackers.base import (
+    AuthInfo,
+    ChangeBatch,
+    TargetCheck,
+    WayPoint,
+    Workflow,
+    WorkflowStatus,
+    partial_write,
+)
 from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
 from weavesync.trackers.github.refs import (
     IssueRef,
@@ -56,7 +64,7 @@ class GitHubAdapter:
             raise AuthFailed("no GitHub token configured", tracker="github",
                              hint="set GITHUB_TOKEN (or GH_TOKEN) to a token with the repo scope")
         self.connection = connection
-        self.base_url = connection.base_url.rstrip("/")
+        self.base_url = without_userinfo(connection.base_url).rstrip("/")
         self.client = GitHubClient(self.base_url, connection.token.reveal(), governor=governor,
                                    writes_per_minute=writes_per_minute, transport=transport)
         self._login: str | None = None
@@ -202,11 +210,13 @@ class GitHubAdapter:
             issue = self._patch(path, item, {"state": "closed", "state_reason": reason or "completed"})
             changed = True
         elif want == "closed" and reason and _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
+            # Naming the state again with the new reason re-closes the issue with it: one PATCH, one ``closed``
+            # event. Never reopen-then-close: that is two more events, a reopen notification, and a window in
+            # which the issue looks reopened by a person to anyone reading it.
             issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
             if _norm_reason(issue.get("state_reason")) != _norm_reason(reason):
-                # GitHub ignores state_reason unless the state changes: reopen, then close with the reason.
-                self._patch(path, item, {"state": "open"})
-                issue = self._patch(path, item, {"state": "closed", "state_reason": reason})
+                raise Rejected(f"GitHub kept close reason {issue.get('state_reason')!r} instead of {reason!r}",
+                               tracker="github", item=item, hint="change the close reason by hand, then sync")
             changed = True
         elif want == "open" and issue["state"] != "open":
             issue = self._patch(path, item, {"state": "open"})
@@ -241,6 +251,12 @@ class GitHubAdapter:
                 self.client.http.delete(f"{path}/labels/{quote(name, safe='')}", item=item, ok_statuses=(404,))
                 touched = True
         return touched
+
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        """A write is the state PATCH, then one call per managed label: on the way means state + reason as
+        before or as the target, with the managed labels a mix of old and new (either part may come first)."""
+        return partial_write(_way_point(before, target, observed), before, target, observed, managed)
 
     # -- comment and create -------------------------------------------------------------------------------
     def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
@@ -348,6 +364,22 @@ def _refusal(target: Target, item: str | None) -> Rejected | None:
         return Rejected(f"GitHub close reasons are {', '.join(CLOSE_REASONS)}, not {target.reason!r}",
                         tracker="github", item=item)
     return None
+
+
+def _way_point(before: ExternalState, target: Target, observed: ExternalState) -> WayPoint:
+    """Where `observed`'s state and close reason stand between `before`'s and what `_write` makes of `target`."""
+
+    def key(state: ExternalState) -> tuple[str, str | None]:
+        folded = state.state.casefold()
+        return folded, _norm_reason(state.reason) if folded == "closed" else None
+
+    at_start = key(observed) == key(before)
+    want = target.state.casefold() if target.state else None
+    if want is None:
+        return WayPoint(at_start=at_start, at_goal=at_start)
+    state, reason = key(observed)
+    at_goal = state == want and (want == "open" or not target.reason or reason == _norm_reason(target.reason))
+    return WayPoint(at_start=at_start, at_goal=at_goal)
 
 
 def _issue_view(item: RemoteItem) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from weavesync.model import Connection, Tracker, parse_utc
+from weavesync.model import Connection, Tracker, parse_utc, without_userinfo
 from weavesync.trackers.base import TrackerAdapter, WebhookEvent
 from weavesync.trackers.jira import webhooks
 from weavesync.trackers.jira.adapter import JiraAdapter, connect
@@ -32,7 +32,7 @@ class JiraKind:
     def item_url(self, connection: Connection | None, item: str) -> str | None:
         if connection is None:
             return None
-        base = connection.base_url or f"https://{connection.place.get('domain', '')}"
+        base = without_userinfo(connection.base_url) or f"https://{connection.place.get('domain', '')}"
         return f"{base.rstrip('/')}/browse/{item}"
 
     def version_key(self, version: str) -> tuple[int | str, ...]:

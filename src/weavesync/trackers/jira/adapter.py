@@ -16,8 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from weavesync.errors import AuthFailed, ItemGone, Rejected
-from weavesync.model import Connection, Receipt, RemoteItem, Target, Tracker
-from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
+from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker
+from weavesync.trackers.base import (
+    AuthInfo,
+    ChangeBatch,
+    TargetCheck,
+    WayPoint,
+    Workflow,
+    WorkflowStatus,
+    partial_write,
+)
 from weavesync.trackers.jira import adf, transitions
 from weavesync.trackers.jira.client import PAGE, JiraClient
 from weavesync.trackers.jira.cursor import FIRST_READ, Cursor, advance, jql_since
@@ -30,6 +38,7 @@ from weavesync.trackers.jira.issues import (
     remote_item,
 )
 from weavesync.trackers.jira.transitions import (
+    CATEGORY_RANK,
     Graph,
     fill_screen,
     gap_text,
@@ -40,6 +49,8 @@ from weavesync.trackers.jira.transitions import (
     status_from_json,
 )
 
+MOVE_EXPAND = f"{READ_EXPAND},transitions,transitions.fields"
+"""A read before each hop: the issue as `_read` sees it plus the transitions from its status, with their screens."""
 KEYS_PER_QUERY = 500
 MAX_STEPS = 20
 DEFAULT_TYPE = "Task"
@@ -135,9 +146,8 @@ class JiraAdapter:
         graph = self._graph(current)
         goals, _ = goal_ids(self._known_statuses(current, graph), target.state, target.category)
         if current.state.state_id not in goals:
-            self._move(key, current, target, resolution, graph, goals)
+            current = self._move(key, current, target, resolution, graph, goals, managed)
             changed = True
-        current = self._read(key, managed) if changed else current
         wanted = {m.casefold(): m for m in target.markers}
         present = {m.casefold() for m in current.state.markers}
         add = [m for f, m in wanted.items() if f not in present]
@@ -168,24 +178,56 @@ class JiraAdapter:
                 for raw in entry.get("statuses") or []]
 
     def _move(self, key: str, item: RemoteItem, target: Target, resolution: str | None, graph: Graph,
-              goals: set[str]) -> None:
-        current = transitions.Status(item.state.state_id or "", item.state.state, item.state.category)
+              goals: set[str], managed: frozenset[str]) -> RemoteItem:
+        """Walk transitions until the issue is in a goal status; returns the issue as last read (in it).
+
+        Before every hop the issue is read again, with the transitions available from where it *is* (one
+        call: ``expand=transitions``), never from where the previous hop should have left it: after a lost
+        response, a retry or a person's move, the walk goes on from the real status, so it never takes a hop
+        past the target (a Reopen out of Done) nor files one status's transitions under another."""
         goal_category = next((graph.statuses[g].category for g in sorted(goals) if g in graph.statuses),
                              target.category)
-        start = current
+        start = _status(item)
+        current = start
         for _ in range(MAX_STEPS):
-            graph.learn(current, self.client.transitions(key))
+            raw = self.client.issue(key, READ_FIELDS, MOVE_EXPAND)
+            item = remote_item(raw, managed, self.client.base_url)
+            current = _status(item)
+            if current.id in goals:
+                return item
+            graph.learn(current, raw.get("transitions") or [])
             step = next_step(graph, current.id, goals, goal_category)
             if step is None:
                 break
             self.client.transition(key, step.transition_id,
                                    self._screen_values(key, step, graph, target, resolution))
-            current = graph.statuses[step.target]
-            if current.id in goals:
-                return
         raise Rejected(f"jira {key}: {_no_path(graph, start, target)} (now {current.name!r})",
                        tracker="jira", item=key,
                        hint="check the Jira workflow or the status mapping (weavesync doctor)")
+
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        """On the way: a status on the path `write` takes from `before` (an intermediate hop, or the goal with
+        the labels not yet edited). The path comes from the workflow this adapter has learned; when it has not
+        seen `before`'s workflow yet (another process wrote), a status whose category lies between the start's
+        and the target's counts as a hop."""
+        return partial_write(self._way_point(before, target, observed), before, target, observed, managed)
+
+    def _way_point(self, before: ExternalState, target: Target, observed: ExternalState) -> WayPoint:
+        at_start = _same_status(observed, before)
+        for graph in self.graphs.values():
+            if before.state_id not in graph.explored:
+                continue
+            goals, _ = goal_ids(graph.statuses.values(), target.state, target.category)
+            path = shortest_path(graph, before.state_id, goals) if goals else None
+            if path is not None:
+                hops = {edge.target for edge in path[:-1]}
+                return WayPoint(at_start, observed.state_id in goals, observed.state_id in hops)
+        at_goal = (observed.state.casefold() == target.state.casefold() if target.state
+                   else (observed.category or "").casefold() == (target.category or "").casefold())
+        ranks = sorted(CATEGORY_RANK.get((c or "").casefold(), 1) for c in (before.category, target.category))
+        between = ranks[0] <= CATEGORY_RANK.get((observed.category or "").casefold(), 1) <= ranks[1]
+        return WayPoint(at_start, at_goal, between and not at_start)
 
     def _screen_values(self, key: str, edge: transitions.Edge, graph: Graph, target: Target,
                        resolution: str | None) -> dict[str, Any]:
@@ -327,6 +369,17 @@ class JiraAdapter:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _status(item: RemoteItem) -> transitions.Status:
+    return transitions.Status(item.state.state_id or "", item.state.state, item.state.category)
+
+
+def _same_status(a: ExternalState, b: ExternalState) -> bool:
+    """By id when both have one (names are per workflow and may repeat), else by name."""
+    if a.state_id and b.state_id:
+        return a.state_id == b.state_id
+    return a.state.casefold() == b.state.casefold()
 
 
 def _zone_named(name: object) -> ZoneInfo:

@@ -1,10 +1,11 @@
 """The learned workflow graph of one project + issue type, and how to plan a move through it (no I/O).
 
 Jira only shows the transitions available *from an issue's current status*, and reading a whole workflow needs
-admin rights, so weavesync learns the graph as it goes: every ``GET .../transitions`` it makes adds that
-status's outgoing edges. A move then takes, in order of preference: a direct transition to the goal; the
-shortest known path (breadth-first over learned edges); or, while no known path exists, one exploring step to a
-status whose edges are still unknown, preferring statuses whose category is closest to the goal and never a
+admin rights, so weavesync learns the graph as it goes: every read of an issue's transitions (with the issue
+before each hop of a write, ``GET .../transitions`` for checks) adds that status's outgoing edges. A move then
+takes, in order of preference: a direct transition to the goal; the shortest known path (breadth-first over
+learned edges); or, while no known path exists, one exploring step to a status whose edges are still unknown,
+preferring statuses whose category is closest to the goal and never a
 finished ("done") status that is not itself a goal.
 
 Screens: weavesync fills ``resolution`` (the configured one, else the destination's name or "Done") and nothing
