@@ -372,3 +372,17 @@ def test_7_lost_response_on_the_comment_is_not_posted_twice(world: World, tracke
         (write,) = reconcile(session, session.policy()).writes
         assert write.outcome == "ok"
     assert len(completion_comments(world, tracker, item)) == 1
+
+
+def test_4_a_write_cut_short_elsewhere_is_completed_not_asked(world: World) -> None:
+    # Another clone (its own store, so no outbox entry here) walked the issue to In Review on its way to Done and
+    # died; this clone has the same commit (completed) and syncs.
+    item = linked(world, Tracker.JIRA)
+    mapping = default_mappings()[Tracker.JIRA]
+    with world.session() as session:
+        session.adapter(Tracker.JIRA).write(item, mapping.target(Status.READY_FOR_REVIEW), mapping.managed)
+        set_status(session.increment(INC), Status.COMPLETED, now=datetime.now(UTC))
+        report = reconcile(session, quiet(session))
+        assert not report.pending and not session.store.conflicts()
+        assert [w.outcome for w in report.writes] == ["ok"]
+    assert expresses(world, Tracker.JIRA, item, Status.COMPLETED)

@@ -96,3 +96,16 @@ def test_pull_only_run_leaves_a_newer_local_status_for_later() -> None:
     (noop,) = run(Tracker.GITHUB, S.ACTIVE, GH_CLOSED_HALF, S.ACTIVE, GH_ACTIVE,
                   open_write=OpenWrite(status=S.ABANDONED, state="retrying"), policy=Policy(direction="pull"))
     assert isinstance(noop, Noop) and noop.deferred
+
+
+def test_item_half_way_through_our_own_write_is_completed_not_a_conflict() -> None:
+    # SpecWeave went active -> completed; the issue stopped at In Review, a hop of weavesync's own write toward
+    # Done that some other process made and never finished (no outbox entry here says so).
+    in_review = ExternalState("In Review", category="indeterminate")
+    item: RemoteItem = remote(Tracker.JIRA, in_review, "5")
+    base = Base(S.ACTIVE, JIRA_IN_PROGRESS, "4", NOW)
+    for partial, expected in ((True, Push), (False, Ask)):
+        view = LinkView(increment="0042-checkout", link=link(Tracker.JIRA), local=S.COMPLETED, local_changed_at=None,
+                        remote=item, base=base, partial_toward_local=partial)
+        (action,) = decide(view, default_mappings()[Tracker.JIRA], Policy(), now=NOW, version_key=int_version_key)
+        assert isinstance(action, expected), (partial, action)

@@ -52,6 +52,10 @@ class FakeTracker:
                           status_changed_at=fake.changed_at if named else None,
                           changed_by=fake.changed_by if named else None, title=f"issue {item}")
 
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        return False  # one call writes state and markers together: never half-way
+
     def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
         self.last_change_calls.append(item)
         if self.last_change_failures:

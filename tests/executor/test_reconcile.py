@@ -227,3 +227,36 @@ def test_a_failed_question_leaves_the_person_unnamed_and_the_sync_going(session:
     assert not report.problems
     [decision] = report.pending
     assert decision.payload["changedBy"] is None and " by " not in str(decision.payload["reason"])
+
+
+def test_specweave_writing_the_file_meanwhile_is_decided_again_not_reverted(session: SyncSession, kind: FakeKind,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person's close is accepted (prompt_user false) while SpecWeave pauses the increment in the same moment:
+    the write sees SpecWeave's change (ConcurrentChange), and the pass decides again from the file as it is."""
+    import importlib
+
+    from weavesync.errors import ConcurrentChange
+
+    reconcile_module = importlib.import_module("weavesync.executor.reconcile")
+
+    kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
+    reconcile(session, session.policy())
+    kind.adapter.person_changes(ITEM, state="closed", reason="completed")
+    real_set_status = reconcile_module.set_status
+    raced: list[str] = []
+
+    def specweave_got_there_first(inc: object, status: Status, **kwargs: object) -> object:
+        if not raced:
+            raced.append(status.value)
+            real_set_status(session.increment("0042"), Status.PAUSED, now=datetime.now(UTC))  # SpecWeave's write
+            raise ConcurrentChange("metadata.json", "status changed by another writer; nothing written")
+        return real_set_status(inc, status, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reconcile_module, "set_status", specweave_got_there_first)
+    report = reconcile(session, session.policy(assume_yes=True))
+    assert raced == ["completed"]
+    assert not report.problems, report.problems
+    # Decided again from `paused`: SpecWeave's change stands or becomes a question, it is never walked over.
+    inc = session.increment("0042")
+    assert inc.status is Status.COMPLETED or (inc.status is Status.PAUSED and report.pending), inc.status
+    assert any(r.link.key == KEY for r in report.links)

@@ -79,6 +79,10 @@ class FakeAdapter:
         return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
                        changed=changed)
 
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        return False  # one call writes state and markers together: never half-way
+
     def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
         self._check()
         return self.items[item].changed_by, None

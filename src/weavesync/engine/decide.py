@@ -148,6 +148,11 @@ def decide(
         return [MoveBase(new_base=ctx.new_base(local),
                          reason=f"{say.local_change(view.base.local, local)} and the item was "
                                 f"{ctx.remote_change()}: both sides agree")]
+    if view.partial_toward_local:
+        # §8: the item stopped half-way on the path of weavesync's own write toward SpecWeave's status (a write
+        # cut short elsewhere): ours, not a person's change. Writing again completes it.
+        return _push(ctx, f"{say.local_change(view.base.local, local)}; {say.item_ref(view.link)} stopped half-way "
+                          "through weavesync's own write, which is completed")
     if outbound_only:
         return _push(ctx, f"{say.local_change(view.base.local, local)}; user-story links follow the increment")
     return _conflict(ctx)

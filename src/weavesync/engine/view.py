@@ -66,7 +66,9 @@ class LinkView:
     `remote` None means the tracker says the item is gone (404/410, transferred, no access). `local_changed_at` is
     the time SpecWeave's status last changed (its per-status timestamp or `lastActivity`), used only by
     last-write-wins. `last_receipt_version` is the version our own last successful write left on the item.
-    `open_write` is weavesync's own unfinished write for this link, if any.
+    `open_write` is weavesync's own unfinished write for this link, if any. `partial_toward_local` says the item
+    is half-way on the path weavesync's own write takes from the base toward SpecWeave's status (the tracker
+    adapter's `is_partial_write`): a write cut short by a process this store never heard of (another clone).
     """
 
     increment: str
@@ -77,6 +79,7 @@ class LinkView:
     base: Base | None
     last_receipt_version: str | None = None
     open_write: OpenWrite | None = None
+    partial_toward_local: bool = False
 
 
 @dataclass(frozen=True)

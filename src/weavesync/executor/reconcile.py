@@ -29,7 +29,7 @@ from weavesync.engine import (
     resolve_choice,
 )
 from weavesync.engine.view import OpenWrite
-from weavesync.errors import SpecWeaveFileError, TrackerError, UsageError, WeavesyncError
+from weavesync.errors import ConcurrentChange, SpecWeaveFileError, TrackerError, UsageError, WeavesyncError
 from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
@@ -216,14 +216,27 @@ def decide_increment(session: SyncSession, inc: Increment, seen: _Seen, policy: 
             results.append(LinkResult(inc.id, link, [], error=f"{link.key} was not read"))
             continue
         receipt = seen.receipts.get(link.key)
+        item, base = seen.remote[link.key], inc.bases.get(link.key)
         view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
-                        remote=seen.remote[link.key], base=inc.bases.get(link.key),
-                        last_receipt_version=receipt.get("version") if receipt else None,
-                        open_write=_open_write(seen.open_writes.get(link.key)))
+                        remote=item, base=base, last_receipt_version=receipt.get("version") if receipt else None,
+                        open_write=_open_write(seen.open_writes.get(link.key)),
+                        partial_toward_local=_partial(session, link, inc.status, base, item))
         actions = decide(view, session.mapping(link.tracker), policy, now=now,
                          version_key=session.kind(link.tracker).version_key)
         results.append(LinkResult(inc.id, link, actions, remote=seen.remote[link.key]))
     return results
+
+
+def _partial(session: SyncSession, link: Link, local: Status, base: Base | None, item: RemoteItem | None) -> bool:
+    """Is the item half-way through the write weavesync would make from the base toward `local`? (no call)"""
+    if base is None or item is None or local == base.local:
+        return False
+    mapping = session.mapping(link.tracker)
+    try:
+        return session.adapter(link.tracker).is_partial_write(base.external, mapping.target(local), item.state,
+                                                              mapping.managed)
+    except WeavesyncError:
+        return False
 
 
 def plan(session: SyncSession, policy: Policy, refs: Sequence[str] | None = None, *,
@@ -251,12 +264,23 @@ def reconcile(session: SyncSession, policy: Policy, refs: Sequence[str] | None =
         # An accepted change moves SpecWeave; the increment's links are then decided again (they now see a local
         # change to push, and their other questions are re-asked or withdrawn). Each pass moves the status
         # along SpecWeave's transitions, so a few passes always end.
-        for _ in range(_MAX_PASSES):
+        for attempt in range(_MAX_PASSES):
             if current is None:
                 break
-            results = decide_increment(session, current, seen, policy)
+            deciding = current
+            results = decide_increment(session, deciding, seen, policy)
+            try:
+                current = _apply(session, deciding, results, trigger=trigger, prompter=prompter, report=report)
+            except ConcurrentChange as exc:
+                # SpecWeave (or a person) changed the increment's files while weavesync wrote them: nothing of
+                # theirs was reverted. Decide again from the files as they are now (§8); what was recorded for
+                # this pass is replaced (desired states) or re-asked by fingerprint (decisions).
+                if attempt == _MAX_PASSES - 1:
+                    report.problems.append(f"{deciding.id}: {exc}")
+                    break
+                current = _reread(session, deciding, report)
+                continue
             report.links.extend(results)
-            current = _apply(session, current, results, trigger=trigger, prompter=prompter, report=report)
     if execute:
         tell("writing to the trackers", 0, 0)
         report.writes.extend(drain(session, trigger=trigger))
@@ -404,7 +428,7 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
              stored.proposed.value if stored.proposed else None, f"answer to decision {decision.id} refused: {why}",
              trigger, "refused")
     report = ReconcileReport()
-    outcome.changed = _commit_local(session, inc, bases, local_changes, report)
+    outcome.changed = _commit_local(session, inc, bases, local_changes, report, concurrent_is_problem=True)
     if report.problems:
         raise WeavesyncError(report.problems[0])
     # Decide the increment again: the new status reaches the other links, refused questions are withdrawn or
@@ -465,14 +489,30 @@ def _local_effects(session: SyncSession, inc: Increment, link: Link, actions: Se
             continue
 
 
+def _reread(session: SyncSession, inc: Increment, report: ReconcileReport) -> Increment | None:
+    try:
+        return session.increment(inc.id)
+    except WeavesyncError as exc:
+        report.problems.append(f"{inc.id}: {exc}")
+        return None
+
+
 def _commit_local(session: SyncSession, inc: Increment, bases: dict[str, Base | None],
-                  local_changes: list[tuple[Status, str]], report: ReconcileReport) -> Increment | None:
+                  local_changes: list[tuple[Status, str]], report: ReconcileReport, *,
+                  concurrent_is_problem: bool = False) -> Increment | None:
+    """Write the increment's new status and bases. `ConcurrentChange` (another writer got there first) is raised
+    for the caller to decide again, unless `concurrent_is_problem` makes it one of the report's problems."""
     try:
         if local_changes:
             status, reason = local_changes[-1]
             inc = set_status(inc, status, now=session.now(), reason=reason)
         if bases:
             inc = write_bases(inc, bases)
+    except ConcurrentChange as exc:
+        if not concurrent_is_problem:
+            raise
+        report.problems.append(f"{inc.id}: {exc}")
+        return None
     except (SpecWeaveFileError, ValueError, WeavesyncError) as exc:
         report.problems.append(f"{inc.id}: {exc}")
         return None

@@ -115,6 +115,10 @@ class FileTracker:
         return Receipt(link_item=item, tracker=Tracker.GITHUB, state=remote.state, version=remote.version,
                        changed=changed)
 
+    def is_partial_write(self, before: ExternalState, target: Target, observed: ExternalState,
+                         managed: frozenset[str]) -> bool:
+        return False  # one call writes state and markers together: never half-way
+
     def last_change(self, item: str, managed: frozenset[str] = frozenset()) -> tuple[str | None, datetime | None]:
         found = load()["items"][item]
         return found["changed_by"], parse_utc(found["changed_at"]) if found["changed_at"] else None
