@@ -13,32 +13,11 @@ import pytest
 
 from weavesync.config import default_mappings
 from weavesync.executor import Answer, drain, reconcile, resolve_pending
-from weavesync.model import RemoteItem, Status, Tracker
+from weavesync.model import Status, Tracker
 from weavesync.specweave import set_status
 
 from .conftest import SANDBOX_NAMES, World
-
-INC = "0042"
-
-
-def remote(world: World, tracker: Tracker, item: str) -> RemoteItem:
-    found = world.remote(tracker, item)
-    assert isinstance(found, RemoteItem)
-    return found
-
-
-def expresses(world: World, tracker: Tracker, item: str, status: Status) -> bool:
-    return default_mappings()[tracker].satisfies(remote(world, tracker, item).state, status)
-
-
-def linked(world: World, tracker: Tracker, status: Status = Status.ACTIVE) -> str:
-    """An item in the state `status` maps to, linked to increment 0042, with a first sync done."""
-    item = world.create_item(tracker, status)
-    world.link(INC, tracker, item)
-    with world.session() as session:
-        report = reconcile(session, session.policy())
-        assert not report.failed and not report.pending, report.problems
-    return item
+from .linked import INC, expresses, linked, remote
 
 
 def test_AC_US4_01_local_change_updates_the_item(world: World, tracker: Tracker) -> None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,32 +32,14 @@ from weavesync.executor import (
     resolve_decisions,
     resolve_pending,
 )
-from weavesync.model import RemoteItem, Status, Target, Tracker
+from weavesync.model import Status, Target, Tracker
 from weavesync.specweave import find_project, set_status
+from weavesync.store import OutboxEntry
 
 from .conftest import SANDBOX_NAMES, World
+from .linked import INC, expresses, linked, remote
 
-INC = "0042"
 COMMENT = "synced from SpecWeave increment"
-
-
-def remote(world: World, tracker: Tracker, item: str) -> RemoteItem:
-    found = world.remote(tracker, item)
-    assert isinstance(found, RemoteItem)
-    return found
-
-
-def expresses(world: World, tracker: Tracker, item: str, status: Status) -> bool:
-    return default_mappings()[tracker].satisfies(remote(world, tracker, item).state, status)
-
-
-def linked(world: World, tracker: Tracker, status: Status = Status.ACTIVE) -> str:
-    item = world.create_item(tracker, status)
-    world.link(INC, tracker, item)
-    with world.session() as session:
-        report = reconcile(session, session.policy())
-        assert not report.failed and not report.pending, report.problems
-    return item
 
 
 def rescheduling(world: World, **kwargs: Any) -> SyncSession:
@@ -277,13 +260,20 @@ def test_4_github_label_call_failing_after_the_state_landed_is_not_a_decision(wo
     assert len(completion_comments(world, Tracker.GITHUB, item)) == 1
 
 
+def claimed_by_a_dead_worker(session: SyncSession, status: Status) -> OutboxEntry:
+    """SpecWeave moves to `status`; its desired state is recorded, then claimed by a `sync` on this machine that
+    dies right after (kill -9): the entry stays in flight with a long lease."""
+    set_status(session.increment(INC), status, now=datetime.now(UTC))
+    reconcile(session, session.policy(), execute=False)
+    (entry,) = session.store.claim(datetime.now(UTC), worker=f"{socket.gethostname()}:999999:dead",
+                                   lease_seconds=3600)
+    return entry
+
+
 def test_4_killed_jira_write_between_hops_is_taken_over_not_asked(world: World) -> None:
     item = linked(world, Tracker.JIRA)
     with world.session() as session:
-        set_status(session.increment(INC), Status.COMPLETED, now=datetime.now(UTC))
-        reconcile(session, session.policy(), execute=False)  # the desired state is in the outbox
-        # A worker on this machine claims it and dies (kill -9) after the first hop: In Review.
-        (entry,) = session.store.claim(datetime.now(UTC), worker=f"{_host()}:999999:dead", lease_seconds=3600)
+        entry = claimed_by_a_dead_worker(session, Status.COMPLETED)  # it died after the first hop: In Review
         mapping = default_mappings()[Tracker.JIRA]
         session.adapter(Tracker.JIRA).write(item, mapping.target(Status.READY_FOR_REVIEW), mapping.managed)
     assert remote(world, Tracker.JIRA, item).state.state == "In Review"
@@ -298,9 +288,7 @@ def test_4_killed_jira_write_between_hops_is_taken_over_not_asked(world: World) 
 def test_4_a_newer_status_replaces_a_crashed_write_instead_of_replaying_it(world: World) -> None:
     item = linked(world, Tracker.GITHUB)
     with world.session() as session:
-        set_status(session.increment(INC), Status.ABANDONED, now=datetime.now(UTC))
-        reconcile(session, session.policy(), execute=False)
-        session.store.claim(datetime.now(UTC), worker=f"{_host()}:999999:dead", lease_seconds=3600)
+        claimed_by_a_dead_worker(session, Status.ABANDONED)
         set_status(session.increment(INC), Status.ACTIVE, now=datetime.now(UTC))
         report = reconcile(session, quiet(session))
         assert not report.pending
@@ -309,12 +297,6 @@ def test_4_a_newer_status_replaces_a_crashed_write_instead_of_replaying_it(world
     state = remote(world, Tracker.GITHUB, item).state
     assert state.state == "open" and "wontfix" not in state.markers
     assert not completion_comments(world, Tracker.GITHUB, item), "the abandoned write was never replayed"
-
-
-def _host() -> str:
-    import socket
-
-    return socket.gethostname()
 
 
 # --- 7. completion comments lost ---------------------------------------------------------------------------
