@@ -48,7 +48,7 @@ SCENARIO: list[Step] = [
     (("plan",), None, None),
     (("sync",), None, _closes),
     (("pending",), "pending", None),
-    (("resolve", "0042", "--accept"), "exitCode,increment,pending,refused,resolved,writes", None),
+    (("resolve", "0042", "--accept"), "exitCode,increments,pending,refused,resolved,writes", None),
     (("push",), None, None),
     (("pull",), None, None),
     (("outbox",), "deliveries,entries", None),

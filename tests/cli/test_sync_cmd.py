@@ -177,7 +177,7 @@ def test_a_conflict_under_prompt_waits_for_a_person(world: SyncWorld) -> None:
     code, report = world.json("sync")
     assert code == 3
     assert report["pending"][0]["kind"] == "conflict"
-    assert report["pending"][0]["choices"] == ["use-specweave", "use-external", "skip"]
+    assert report["pending"][0]["choices"] == ["yes", "no", "custom", "skip"]
     assert world.metadata()["status"] == "paused" and world.item()["state"] == "closed"
 
 

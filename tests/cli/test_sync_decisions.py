@@ -39,7 +39,7 @@ def test_pending_when_there_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_accept_applies_the_proposal_and_is_not_asked_again(world: SyncWorld) -> None:
     code, done = world.json("resolve", "0042", "--accept")
-    assert code == 0 and done["increment"] == INC
+    assert code == 0 and done["increments"] == [INC]
     assert [(r["answer"], r["kind"]) for r in done["resolved"]] == [("yes", "inbound")]
     assert world.metadata()["status"] == "completed" and world.metadata()["readyForReviewAt"]
     assert world.json("pending")[1]["pending"] == []
@@ -97,7 +97,7 @@ def test_a_conflict_maps_accept_to_the_item_and_decline_to_specweave(tmp_path: P
     world.person_closes()
     assert world.invoke("sync").exit_code == 3
     code, done = world.json("resolve", INC, "--decline")
-    assert code == 0 and done["resolved"][0]["answer"] == "use-specweave"
+    assert code == 0 and done["resolved"][0]["answer"] == "no"
     assert [w["outcome"] for w in done["writes"]] == ["ok"], "the push lands before resolve returns"
     assert world.item()["state"] == "open" and world.item()["labels"] == ["paused"]
     assert world.metadata()["status"] == "paused"
@@ -111,5 +111,5 @@ def test_a_conflict_accepted_takes_the_items_state(tmp_path: Path, monkeypatch: 
     world.person_closes()
     world.invoke("sync")
     code, done = world.json("resolve", INC, "--accept")
-    assert code == 0 and done["resolved"][0]["answer"] == "use-external"
+    assert code == 0 and done["resolved"][0]["answer"] == "yes"
     assert world.metadata()["status"] == "completed" and world.item()["state"] == "closed"

@@ -86,10 +86,11 @@ def test_skip_and_end_of_input_leave_the_decision_pending(script: list[str]) -> 
 
 def test_conflict_choices() -> None:
     prompter, _out, prompts = scripted(["external"])
-    assert prompter(ask("conflict", choices=CONFLICT_CHOICES)) == Answer("use-external")
-    assert prompts == ["Answer [use-specweave/use-external/skip]: "]
-    for text, expected in [("1", "use-specweave"), ("use-s", "use-specweave"), ("specweave", "use-specweave"),
-                           ("e", "use-external"), ("use", None), ("sk", "skip"), ("s", None)]:
+    assert prompter(ask("conflict", choices=CONFLICT_CHOICES)) == Answer("yes")
+    assert prompts == ["Answer [yes/no/custom/skip]: "]
+    for text, expected in [("1", "yes"), ("2", "no"), ("use-specweave", "no"), ("specweave", "no"),
+                           ("use-external", "yes"), ("accept", "yes"), ("decline", "no"), ("y", "yes"),
+                           ("use", None), ("sk", "skip"), ("s", "skip"), ("c", "custom")]:
         assert match_choice(text, CONFLICT_CHOICES) == expected, text
 
 

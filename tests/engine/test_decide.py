@@ -181,7 +181,9 @@ def _conflict_view(tracker: Tracker, *, local_at: datetime | None = None, remote
 def test_row4_conflict_prompt_asks(tracker: Tracker) -> None:
     ask = only(run(_conflict_view(tracker), Policy(conflict_resolution="prompt")), Ask)
     assert ask.kind == "conflict"
-    assert ask.choices == ("use-specweave", "use-external", "skip")
+    assert ask.choices == ("yes", "no", "custom", "skip")
+    # One vocabulary: yes takes the item's state, no keeps SpecWeave's; each says so in words.
+    assert "take the item's" in (ask.meaning("yes") or "") and "keep SpecWeave's" in (ask.meaning("no") or "")
     assert "Conflict on" in ask.question and "active → paused" in ask.question
 
 

@@ -96,20 +96,22 @@ def test_skip_leaves_decision_pending() -> None:
 
 def test_unknown_choice_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
-        resolve_choice(inbound_ask(), "use-specweave", None, S.ACTIVE)
+        resolve_choice(inbound_ask(), "maybe", None, S.ACTIVE)
     with pytest.raises(UsageError):
-        resolve_choice(conflict_ask(), "yes", None, S.PAUSED)
+        resolve_choice(conflict_ask(), "use-both", None, S.PAUSED)
 
 
-def test_conflict_use_specweave_records_and_pushes() -> None:
-    actions = resolve_choice(conflict_ask(), "use-specweave", None, S.PAUSED)
+@pytest.mark.parametrize("word", ["no", "use-specweave", "decline"])
+def test_conflict_no_keeps_specweave_records_and_pushes(word: str) -> None:
+    actions = resolve_choice(conflict_ask(), word, None, S.PAUSED)
     assert [type(a) for a in actions] == [RecordConflict, Push]
     assert isinstance(actions[0], RecordConflict) and actions[0].outcome == "specweave"
     assert isinstance(actions[1], Push) and actions[1].status is S.PAUSED
 
 
-def test_conflict_use_external_records_and_applies() -> None:
-    actions = resolve_choice(conflict_ask(), "use-external", None, S.PAUSED)
+@pytest.mark.parametrize("word", ["yes", "use-external", "accept"])
+def test_conflict_yes_takes_the_item_records_and_applies(word: str) -> None:
+    actions = resolve_choice(conflict_ask(), word, None, S.PAUSED)
     assert [type(a) for a in actions] == [RecordConflict, ApplyLocal, MoveBase]
     assert isinstance(actions[1], ApplyLocal) and actions[1].status is S.ABANDONED
 
@@ -118,7 +120,7 @@ def test_conflict_without_proposal_offers_custom_and_records_it() -> None:
     tracker = Tracker.JIRA
     item = remote(tracker, ExternalState(state="Blocked by Legal"), "5")
     (ask,) = run(view(tracker, S.PAUSED, item, base(tracker, S.ACTIVE, S.ACTIVE)))
-    assert isinstance(ask, Ask) and ask.choices == ("use-specweave", "custom", "skip")
+    assert isinstance(ask, Ask) and ask.choices == ("no", "custom", "skip")
     actions = resolve_choice(ask, "custom", S.ACTIVE, S.PAUSED)
     assert [type(a) for a in actions] == [RecordConflict, ApplyLocal, MoveBase]
     assert isinstance(actions[0], RecordConflict) and actions[0].outcome == "custom"

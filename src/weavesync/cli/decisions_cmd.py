@@ -3,22 +3,23 @@
 Off a terminal `sync` stores a decision instead of choosing (sync-semantics.md §4); these two commands finish it
 later. `resolve` maps its flags onto the decision's own choices:
 
-- ``--accept``: ``yes`` for an inbound change or a confirmation; for a conflict, ``use-external`` (take the
-  item's state, as accepting what happened on the tracker).
-- ``--decline``: ``no``; for a conflict, ``use-specweave`` (keep SpecWeave's status and update the item).
+- ``--accept``: ``yes``, whatever the kind: take what the question proposes (for a conflict, the item's state).
+- ``--decline``: ``no``: keep SpecWeave's status (for a conflict, SpecWeave's status is pushed to the item).
 - ``--status S``: ``custom``; S must be one of the statuses SpecWeave allows next from the current one
-  (US-007 AC-04), otherwise a one-line usage error lists them (exit 2).
+  (US-007 AC-04).
 
-Every answer is checked before the first one is applied, so a bad flag never leaves half the decisions of an
-increment answered. The answers are then applied together (`executor.resolve_decisions`): each only to the
-question it was given for (both sides are read again; a decision whose link moved or settled since is refused
-and decided afresh), and SpecWeave's status moves once; answers that would set different statuses are refused
-as a usage error. Afterwards the outbox is drained so the resulting pushes land now.
+Which decisions: those of the INCREMENTs named, or ``--all``, narrowed by ``--tracker`` and ``--link``. A flag that
+does not fit one decision refuses that one (with why); the others are still answered. The answers of one
+increment are applied together (`executor.resolve_decisions`): each only to the question it was given for (both
+sides are read again; a decision whose link moved or settled since is refused and decided afresh), and
+SpecWeave's status moves once; answers of one increment that would set different statuses are refused together.
+Afterwards the outbox is drained so the resulting pushes land now.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import click
 from rich.table import Table
@@ -39,7 +40,7 @@ from weavesync.engine import Ask, custom_choices
 from weavesync.errors import UsageError, WeavesyncError
 from weavesync.executor import Answer, SyncSession, drain, resolve_decisions
 from weavesync.executor.codec import ask_from_json
-from weavesync.model import Link, Status
+from weavesync.model import Link, Status, Tracker
 from weavesync.specweave.statuses import normalise_status
 from weavesync.store import Decision
 
@@ -110,7 +111,6 @@ def _parse_status(text: str) -> Status:
 
 def answer_for(ask: Ask, mode: str, custom: Status | None, current: Status) -> Answer:
     """The decision's own choice that a flag means (see the module docstring); UsageError when it has none."""
-    conflict = ask.kind == "conflict"
     if mode == "status":
         assert custom is not None
         if "custom" not in ask.choices:
@@ -121,95 +121,162 @@ def answer_for(ask: Ask, mode: str, custom: Status | None, current: Status) -> A
             raise UsageError(f"--status {custom.value} is not allowed from `{current.value}`; "
                              f"allowed: {', '.join(s.value for s in allowed)}")
         return Answer("custom", custom)
-    choice = ("use-external" if conflict else "yes") if mode == "accept" else (
-        "use-specweave" if conflict else "no")
+    choice = "yes" if mode == "accept" else "no"
     if choice not in ask.choices:
         raise UsageError(f"--{mode} does not fit the decision on {ask.link.tracker.value}:{ask.link.item}; "
                          f"its answers: {', '.join(ask.choices)}")
     return Answer(choice)
 
 
-def _select(session: SyncSession, increment: str, link_target: str | None) -> tuple[str, list[Decision]]:
-    key = None
-    if link_target is not None:
-        tracker, item = parse_target(link_target)
-        key = Link(tracker, item).key
-    inc = session.increment(increment)
-    decisions = [d for d in session.store.pending_decisions(inc.id) if key is None or d.link_key == key]
-    if not decisions:
-        where = f" on {key}" if key else ""
-        raise WeavesyncError(f"no pending decision for {inc.id}{where}", hint="list them with `weavesync pending`")
-    return inc.id, decisions
+@dataclass
+class _Choice:
+    """One selected decision, with its answer or why it got none."""
+
+    decision: Decision
+    ask: Ask
+    answer: Answer | None = None
+    refused: str | None = None
 
 
-def _answers(session: SyncSession, state: AppState, inc_id: str, decisions: list[Decision], mode: str | None,
-             custom: Status | None) -> list[tuple[Decision, Ask, Answer | None]]:
-    """Every decision with its answer, checked before any is applied. Without a flag, a person is asked on a
-    terminal (``None`` = skipped); off a terminal a flag is required."""
-    out: list[tuple[Decision, Ask, Answer | None]] = []
-    current = session.increment(inc_id).status
-    if mode is None:
-        if not can_ask(state, no_input=False):
-            raise UsageError("give --accept, --decline or --status S (no terminal to ask on)",
-                             hint="see each decision's question and answers with `weavesync pending`")
-        prompter = TerminalPrompter(render.console())
+def _select(session: SyncSession, refs: Sequence[str], every: bool, trackers: Sequence[str],
+            link_targets: Sequence[str]) -> list[Decision]:
+    """The pending decisions the command line names: increments (or `--all`), narrowed by trackers and links."""
+    keys = {Link(*parse_target(target)).key for target in link_targets}
+    if not refs and not every and not trackers and not keys:
+        raise UsageError("name the increments whose decisions to answer, or give --all",
+                         hint="weavesync resolve 0042 --accept; weavesync resolve --all --decline; "
+                              "weavesync resolve --tracker jira --accept")
+    ids = {session.increment(ref).id for ref in refs}
+    chosen = [d for d in session.store.pending_decisions()
+              if (not ids or d.increment in ids) and (not keys or d.link_key in keys)
+              and (not trackers or d.link_key.partition(":")[0] in trackers)]
+    if not chosen:
+        where = ", ".join([*sorted(ids), *trackers, *sorted(keys)]) or "this project"
+        raise WeavesyncError(f"no pending decision for {where}", hint="list them with `weavesync pending`")
+    return chosen
+
+
+def _answers(session: SyncSession, state: AppState, decisions: list[Decision], mode: str | None,
+             custom: Status | None) -> list[_Choice]:
+    """Every decision with its answer. With a flag, a decision the flag does not fit is refused (with why) and the
+    others still answered; without one a person is asked on a terminal (None = skipped); off a terminal a flag is
+    required."""
+    if mode is None and not can_ask(state, no_input=False):
+        raise UsageError("give --accept, --decline or --status S (no terminal to ask on)",
+                         hint="see each decision's question and answers with `weavesync pending`")
+    prompter = TerminalPrompter(render.console()) if mode is None else None
+    current: dict[str, Status] = {}
+    out: list[_Choice] = []
     for decision in decisions:
-        ask = ask_from_json(decision.payload)
-        out.append((decision, ask, prompter(ask) if mode is None else answer_for(ask, mode, custom, current)))
+        choice = _Choice(decision, ask_from_json(decision.payload))
+        if prompter is not None:
+            choice.answer = prompter(choice.ask)
+        else:
+            assert mode is not None
+            if decision.increment not in current:
+                current[decision.increment] = session.increment(decision.increment).status
+            try:
+                choice.answer = answer_for(choice.ask, mode, custom, current[decision.increment])
+            except UsageError as exc:
+                choice.refused = str(exc)
+        out.append(choice)
     return out
+
+
+def _apply(session: SyncSession, choices: list[_Choice]) -> list[_Choice]:
+    """Apply the answers increment by increment (`resolve_decisions`); returns the choices that were applied. A
+    group whose answers disagree, or a decision whose link moved since it was asked, is refused with why."""
+    applied: list[_Choice] = []
+    groups: dict[str, list[_Choice]] = {}
+    for choice in choices:
+        if choice.answer is not None and choice.refused is None:
+            groups.setdefault(choice.decision.increment, []).append(choice)
+    for group in groups.values():
+        by_id = {c.decision.id: c for c in group}
+        try:
+            done = resolve_decisions(session, [(c.decision, c.answer) for c in group if c.answer], trigger="cli")
+        except UsageError as exc:
+            for choice in group:
+                choice.refused = str(exc)
+            continue
+        for decision, why in done.refused:
+            by_id[decision.id].refused = why
+        applied.extend(by_id[decision.id] for decision, _, _ in done.applied)
+    return applied
 
 
 @click.command("resolve", epilog=examples(
     "weavesync resolve 0042                      # asked on the terminal",
     "weavesync resolve 0042 --accept",
+    "weavesync resolve --all --decline            # keep SpecWeave's status everywhere",
+    "weavesync resolve --tracker jira --accept    # every Jira decision: take the issue's state",
     "weavesync resolve 0042 --status paused --link github:acme/shop#101",
 ))
-@click.argument("increment", shell_complete=increment_ids)
+@click.argument("increments", nargs=-1, shell_complete=increment_ids)
+@click.option("--all", "every", is_flag=True, default=False, help="Answer every pending decision of the project.")
+@click.option("--tracker", "trackers", multiple=True, type=click.Choice([t.value for t in Tracker]),
+              help="Only decisions about items of this tracker (repeatable).")
+@click.option("--link", "link_targets", multiple=True, metavar="TRACKER:ITEM",
+              help="Only the decision about this item (repeatable; e.g. github:acme/shop#101).")
 @click.option("--accept", is_flag=True, default=False,
-              help="Take the proposal (yes); for a conflict, take the item's state (use-external).")
+              help="yes: take what each question proposes (the tracker's change; for a confirmation, the update).")
 @click.option("--decline", is_flag=True, default=False,
-              help="Keep SpecWeave's status (no); for a conflict, keep SpecWeave's and update the item.")
+              help="no: keep SpecWeave's status (for a conflict, SpecWeave's status is pushed to the item).")
 @click.option("--status", "status_text", default=None, metavar="S",
-              help="Set this status instead (custom); must be allowed next from the current status.")
-@click.option("--link", "link_target", default=None, metavar="TRACKER:ITEM",
-              help="Answer only the decision about this item (e.g. github:acme/shop#101).")
+              help="custom: set this status instead; must be allowed next from the current one.")
 @common_options
 @json_option
 @click.pass_context
-def resolve(ctx: click.Context, increment: str, accept: bool, decline: bool, status_text: str | None,
-            link_target: str | None) -> None:
-    """Answer the pending decision(s) of INCREMENT, then carry out the resulting pushes.
+def resolve(ctx: click.Context, increments: tuple[str, ...], every: bool, trackers: tuple[str, ...],
+            accept: bool, decline: bool, status_text: str | None, link_targets: tuple[str, ...]) -> None:
+    """Answer pending decisions: those of INCREMENT(s), or --all, narrowed by --tracker and --link; then carry out
+    the resulting pushes.
 
-    Without a flag, each decision is asked on the terminal. Exit codes: 0 done, 1 a push failed, 2 a flag does
-    not fit (nothing is applied), 3 decisions are still pending.
+    Without a flag, each decision is asked on the terminal. A flag that does not fit a decision (--status S not
+    allowed from its current status, --accept on a question that proposes nothing) refuses that one, with why, and
+    the others are still answered; so is an answer to a question whose link moved since it was asked. Exit codes:
+    0 done, 1 a push failed, 2 nothing could be answered as asked, 3 decisions are still pending.
     """
     mode = _mode(accept, decline, status_text)
     custom = _parse_status(status_text) if status_text is not None else None
     state = current_state()
     with open_session(state) as session:
-        inc_id, decisions = _select(session, increment, link_target)
-        answered = _answers(session, state, inc_id, decisions, mode, custom)
-        done = resolve_decisions(session, [(d, a) for d, _, a in answered if a is not None], trigger="cli")
-        resolved: list[dict[str, object]] = [
-            {"id": decision.id, "tracker": ask.link.tracker.value, "item": ask.link.item, "kind": ask.kind,
-             "answer": answer.choice, "status": answer.custom.value if answer.custom else None}
-            for decision, ask, answer in done.applied]
-        refused = [{"id": decision.id, "link": decision.link_key, "why": why} for decision, why in done.refused]
+        decisions = _select(session, increments, every, trackers, link_targets)
+        choices = _answers(session, state, decisions, mode, custom)
+        misfits = [c.refused for c in choices if c.refused is not None]
+        if misfits and len(misfits) == len(choices):
+            # The flag fits no selected decision: a plain usage error, nothing read or written.
+            raise UsageError(misfits[0] if len(misfits) == 1 else
+                             f"--{mode} fits none of the {len(misfits)} selected decisions; the first: {misfits[0]}")
+        applied = _apply(session, choices)
         with progress(state, "writing to the trackers"):
             writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
-        left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions(inc_id)]
-    code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else (
-        exitcodes.PENDING if left else exitcodes.OK)
+        touched = {c.decision.increment for c in choices}
+        left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions()
+                if d.increment in touched]
+    refused = [c for c in choices if c.refused is not None]
+    code = (exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes)
+            else exitcodes.USAGE if refused and not applied and mode is not None
+            else exitcodes.PENDING if left else exitcodes.OK)
+    resolved = [{"id": c.decision.id, "increment": c.decision.increment, "tracker": c.ask.link.tracker.value,
+                 "item": c.ask.link.item, "kind": c.ask.kind, "answer": c.answer.choice if c.answer else None,
+                 "meaning": c.ask.meaning(c.answer.choice) if c.answer else None,
+                 "status": c.answer.custom.value if c.answer and c.answer.custom else None} for c in applied]
+    refusals = [{"id": c.decision.id, "increment": c.decision.increment, "link": c.decision.link_key,
+                 "why": c.refused} for c in refused]
     if state.json:
-        render.print_json({"increment": inc_id, "resolved": resolved, "refused": refused,
+        render.print_json({"increments": sorted(touched), "resolved": resolved, "refused": refusals,
                            "writes": [w.to_json() for w in writes], "pending": [row.to_json() for row in left],
                            "exitCode": code})
         ctx.exit(code)
     for entry in resolved:
-        shown = f"{entry['answer']} ({entry['status']})" if entry["status"] else str(entry["answer"])
-        render.say(state, f"resolved {entry['kind']} decision on {entry['tracker']} {entry['item']}: {shown}")
-    for gone in refused:
-        render.say(state, f"answer to decision {gone['id']} on {gone['link']} refused: {gone['why']}")
+        shown = f"custom ({entry['status']})" if entry["status"] else f"{entry['answer']}: {entry['meaning']}"
+        render.say(state, f"{entry['increment']}: {entry['tracker']} {entry['item']}: {shown}")
+    for gone in refusals:
+        click.echo(f"error: {gone['why']} (decision {gone['id']}: {gone['increment']} {gone['link']})", err=True)
+    if refusals:
+        click.echo("hint: the other decisions were answered; see what each refused one asks with "
+                   "`weavesync pending`", err=True)
     show_writes(state, "Pushes", writes)
     if left:
         render.say(state, pending_hint(left))

@@ -2,7 +2,8 @@
 
 Used only when `cli.session.can_ask` says a person is there. It shows the item (tracker, ref, title, URL), who
 changed it and when, SpecWeave's current status, the item's state and the proposal, then asks with the Ask's own
-choices (yes / no / custom / skip, or use-specweave / use-external / skip for a conflict). There is no default:
+choices (yes / no / custom / skip; for a conflict yes takes the item's state and no keeps SpecWeave's), each with
+what it means for this question. There is no default:
 an empty or unknown answer is asked again. "custom" lists only the statuses SpecWeave's transitions allow from
 the current one (US-007 AC-04). End of input (Ctrl-D, a closed pipe) means "skip": the decision stays pending,
 exactly as off a terminal, so nothing is decided for a person who is not answering.
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from weavesync.engine import Ask, custom_choices
+from weavesync.engine.actions import canonical_choice
 from weavesync.engine.describe import item_ref
 from weavesync.executor import Answer
 from weavesync.model import Status, format_utc
@@ -30,15 +32,16 @@ Reader = Callable[[Text], str]
 
 
 def match_choice(text: str, choices: Sequence[str]) -> str | None:
-    """The choice `text` names: the full word, its number in the list, a unique prefix, or (for
-    ``use-specweave`` / ``use-external``) the word after ``use-``. None when it names none or several."""
+    """The choice `text` names: the full word, its number in the list, a unique prefix, or another word for
+    yes / no (``accept``, ``decline``, ``use-external``, ``use-specweave``). None when it names none or several."""
     word = text.strip().lower()
     if not word:
         return None
     if word.isdigit():
         index = int(word) - 1
         return choices[index] if 0 <= index < len(choices) else None
-    names = {choice: {choice, choice.removeprefix("use-")} for choice in choices}
+    word = canonical_choice(word)
+    names = {choice: {choice} for choice in choices}
     exact = [choice for choice, spellings in names.items() if word in spellings]
     if exact:
         return exact[0]
@@ -76,6 +79,10 @@ def describe(ask: Ask) -> Text:
     if ask.proposed is not None:
         lines.append(f"  Proposed:  `{ask.proposed.value}`\n")
     lines.append(ask.question, style="bold")
+    for choice in ask.choices:
+        meaning = ask.meaning(choice)
+        if meaning:
+            lines.append(f"\n  {choice:<7} {meaning}")
     return lines
 
 

@@ -26,7 +26,21 @@ ConflictOutcome = Literal["specweave", "external", "custom"]
 
 INBOUND_CHOICES: tuple[str, ...] = ("yes", "no", "custom", "skip")
 CONFIRM_CHOICES: tuple[str, ...] = ("yes", "no", "custom", "skip")
-CONFLICT_CHOICES: tuple[str, ...] = ("use-specweave", "use-external", "skip")
+CONFLICT_CHOICES: tuple[str, ...] = ("yes", "no", "custom", "skip")
+"""One vocabulary for every decision: ``yes`` takes what the question proposes (the tracker's change, or the update
+of the item for a confirmation), ``no`` keeps SpecWeave's status as it is, ``custom`` names another status, ``skip``
+decides later. `Ask.meanings` says in words what yes and no mean for each question; `resolve --accept` is yes and
+``--decline`` is no, whatever the kind."""
+
+CHOICE_ALIASES: dict[str, str] = {"accept": "yes", "decline": "no", "use-external": "yes", "use-specweave": "no",
+                                  "external": "yes", "specweave": "no", "y": "yes", "n": "no"}
+"""Other words people (and decisions stored before the one vocabulary) use for yes and no."""
+
+
+def canonical_choice(word: str) -> str:
+    """`word` in the one vocabulary (``use-specweave`` -> ``no``); unknown words are returned as they are."""
+    folded = word.strip().lower()
+    return CHOICE_ALIASES.get(folded, folded)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +134,12 @@ class Ask(Action):
     question: str
     decided_at: datetime
     plans: tuple[tuple[str, tuple[Action, ...]], ...] = ()
+    meanings: tuple[tuple[str, str], ...] = ()
+    """What each choice means for this question, in words (``("yes", "mark `completed`")``), shown the same way
+    by the prompt, `pending` and `resolve`."""
+
+    def meaning(self, choice: str) -> str | None:
+        return dict(self.meanings).get(choice)
 
     @property
     def fingerprint(self) -> str:
@@ -148,6 +168,7 @@ def _state_key(state: ExternalState | None) -> str:
 
 
 __all__ = [
+    "CHOICE_ALIASES",
     "CONFIRM_CHOICES",
     "CONFLICT_CHOICES",
     "INBOUND_CHOICES",
@@ -161,4 +182,5 @@ __all__ = [
     "Noop",
     "Push",
     "RecordConflict",
+    "canonical_choice",
 ]

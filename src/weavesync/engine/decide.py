@@ -44,6 +44,7 @@ from weavesync.engine.actions import (
     Noop,
     Push,
     RecordConflict,
+    canonical_choice,
 )
 from weavesync.engine.view import LinkView, MappingLike, Policy, VersionKey
 from weavesync.errors import UsageError
@@ -229,7 +230,9 @@ def _push(ctx: _Ctx, change: str, *, before: tuple[Action, ...] = ()) -> list[Ac
                     reason=f"{change}; a person chose not to update {say.item_ref(ctx.view.link)}")
     return [_ask(ctx, "confirm", local, CONFIRM_CHOICES, f"{change}; confirm before updating the item",
                  say.confirm_question(ctx.view.link, ctx.view.increment, local, ctx.observed, target),
-                 (("yes", (*before, push)), ("no", (*before, keep))))]
+                 (("yes", (*before, push)), ("no", (*before, keep))),
+                 (("yes", f"update {say.item_ref(ctx.view.link)} to {say.target_text(target)}"),
+                  ("no", f"leave {say.item_ref(ctx.view.link)} at {say.external_text(ctx.observed)}")))]
 
 
 def _push_local(ctx: _Ctx, reason: str) -> Push:
@@ -271,7 +274,11 @@ def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
         plans = (("yes", accept), ("no", (decline,)))
     question = say.inbound_question(ctx.view.link, ctx.view.increment, ctx.base_external, ctx.observed,
                                     ctx.remote.changed_by, _changed_at(ctx.remote), proposed, local)
-    return [_ask(ctx, "inbound", proposed, choices, change, question, plans)]
+    meanings: tuple[tuple[str, str], ...] = (("no", f"keep `{local.value}`; the item stays {say.external_text(ctx.observed)} and this change is "
+                       "not asked again"),)
+    if proposed is not None:
+        meanings = (("yes", f"mark increment {ctx.view.increment} `{proposed.value}`"), *meanings)
+    return [_ask(ctx, "inbound", proposed, choices, change, question, plans, meanings)]
 
 
 def _accept(ctx: _Ctx, status: Status, reason: str) -> tuple[Action, ...]:
@@ -333,19 +340,24 @@ def _conflict(ctx: _Ctx) -> list[Action]:
                        reason=f"conflict resolved by a person: SpecWeave's `{local.value}` wins"),
         _push_local(ctx, f"{local_text} (conflict resolved by a person)"),
     )
-    plans: tuple[tuple[str, tuple[Action, ...]], ...] = (("use-specweave", use_specweave),)
+    plans: tuple[tuple[str, tuple[Action, ...]], ...] = (("no", use_specweave),)
+    target = say.target_text(ctx.mapping.target(local))
+    meanings: tuple[tuple[str, str], ...] = (
+        ("no", f"keep SpecWeave's `{local.value}` and update {say.item_ref(ctx.view.link)} to {target}"),)
     if proposed is not None:
         record = RecordConflict(strategy="prompt", outcome="external", local=local, external=observed,
                                 reason=f"conflict resolved by a person: the item's {say.external_text(observed)} "
                                        "wins")
-        plans += (("use-external", (record, *_accept(ctx, proposed, f"{change}; conflict resolved by a person"))),)
+        plans = (("yes", (record, *_accept(ctx, proposed, f"{change}; conflict resolved by a person"))), *plans)
+        meanings = (("yes", f"take the item's {say.external_text(observed)}: mark increment {ctx.view.increment} "
+                            f"`{proposed.value}`"), *meanings)
         choices = CONFLICT_CHOICES
     else:
-        choices = ("use-specweave", "custom", "skip")
+        choices = tuple(c for c in CONFLICT_CHOICES if c != "yes")
     question = say.conflict_question(ctx.view.link, ctx.view.increment, base.local if base else None, local,
                                      ctx.base_external, observed, ctx.remote.changed_by, _changed_at(ctx.remote))
     return [_ask(ctx, "conflict", proposed, choices, f"{fallback}conflict: {local_text}, item {change}",
-                 question, plans)]
+                 question, plans, meanings)]
 
 
 def _changed_at(remote: RemoteItem) -> datetime | None:
@@ -353,12 +365,14 @@ def _changed_at(remote: RemoteItem) -> datetime | None:
 
 
 def _ask(ctx: _Ctx, kind: AskKind, proposed: Status | None, choices: tuple[str, ...], reason: str, question: str,
-         plans: tuple[tuple[str, tuple[Action, ...]], ...]) -> Ask:
+         plans: tuple[tuple[str, tuple[Action, ...]], ...], meanings: tuple[tuple[str, str], ...]) -> Ask:
     return Ask(kind=kind, proposed=proposed, choices=choices, increment=ctx.view.increment, link=ctx.view.link,
                local=ctx.local, external=ctx.observed, external_text=say.external_text(ctx.observed),
                base_external=ctx.base_external, remote_version=ctx.version or ctx.remote.version,
                changed_by=ctx.remote.changed_by, changed_at=_changed_at(ctx.remote), title=ctx.remote.title,
                url=ctx.remote.url or ctx.view.link.url, question=question, decided_at=ctx.now, plans=plans,
+               meanings=(*meanings, ("custom", "name another status SpecWeave allows"),
+                         ("skip", "decide later; the question stays pending")),
                reason=reason)
 
 
@@ -372,13 +386,15 @@ def resolve_choice(
 ) -> list[Action]:
     """A person's answer to `ask` as actions (§4, §5).
 
-    - yes / use-specweave / use-external: the plan computed when the decision was made;
+    - yes / no (for a conflict: take the item's state / keep SpecWeave's and update the item): the plan computed
+      when the decision was made (older words such as ``use-specweave`` are read as their yes / no);
     - no: SpecWeave stays; the base takes the external state so the same change is never asked again;
     - custom: `custom` must be reachable from `current_local` by SpecWeave's transitions (else `UsageError`);
     - skip: nothing; the decision stays pending.
 
     `now` stamps a new base (defaults to the time the decision was made, keeping this function pure).
     """
+    choice = canonical_choice(choice)
     if choice not in ask.choices:
         raise UsageError(f"{choice!r} is not an answer to this decision",
                          hint=f"choose one of: {', '.join(ask.choices)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from weavesync.engine import Action, ApplyLocal, Ask, MarkGone, MoveBase, Noop, Push, RecordConflict
+from weavesync.engine.actions import canonical_choice
 from weavesync.model import Base, ExternalState, Link, LinkRole, Status, Target, Tracker, format_utc, parse_utc
 
 
@@ -91,6 +92,7 @@ def ask_to_json(ask: Ask) -> dict[str, Any]:
         "question": ask.question,
         "decidedAt": format_utc(ask.decided_at),
         "plans": [[name, [action_to_json(a) for a in actions]] for name, actions in ask.plans],
+        "meanings": [[name, text] for name, text in ask.meanings],
     }
 
 
@@ -99,7 +101,7 @@ def ask_from_json(data: dict[str, Any]) -> Ask:
         reason=data["reason"],
         kind=data["kind"],
         proposed=Status(data["proposed"]) if data.get("proposed") else None,
-        choices=tuple(data["choices"]),
+        choices=tuple(canonical_choice(c) for c in data["choices"]),  # decisions stored before one vocabulary
         increment=data["increment"],
         link=link_from_json(data["link"]),
         local=Status(data["local"]),
@@ -113,5 +115,7 @@ def ask_from_json(data: dict[str, Any]) -> Ask:
         url=data.get("url"),
         question=data["question"],
         decided_at=parse_utc(data["decidedAt"]),
-        plans=tuple((name, tuple(action_from_json(a) for a in actions)) for name, actions in data.get("plans", [])),
+        plans=tuple((canonical_choice(name), tuple(action_from_json(a) for a in actions))
+                    for name, actions in data.get("plans", [])),
+        meanings=tuple((canonical_choice(name), text) for name, text in data.get("meanings", [])),
     )
