@@ -22,12 +22,16 @@ def test_pending_lists_the_question_the_answers_and_who(world: SyncWorld) -> Non
     assert code == 0
     (row,) = listed["pending"]
     assert set(row) == {"id", "increment", "kind", "tracker", "item", "title", "url", "question", "choices",
-                        "customChoices", "proposed", "local", "external", "changedBy", "changedAt", "createdAt"}
+                        "meanings", "customChoices", "proposed", "local", "external", "changedBy", "changedAt",
+                        "createdAt"}
+    assert row["meanings"]["yes"] == "mark increment 0042-checkout `completed`"
+    assert row["meanings"]["no"].startswith("keep `active`")
     assert (row["tracker"], row["item"], row["local"], row["external"]) == ("github", ITEM, "active",
                                                                             "closed (completed)")
     assert row["url"] == "https://github.com/acme/shop/issues/1" and row["title"] == f"Issue {ITEM}"
     text = world.invoke("pending")
     assert text.exit_code == 0 and "alice" in text.stdout and "Mark" in text.stdout
+    assert "--accept: mark increment" in text.stdout and "--decline: keep" in text.stdout
     assert "https://github.com" in text.stdout and "…" not in text.stdout, "long cells fold, never crop"
 
 

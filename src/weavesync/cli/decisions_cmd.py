@@ -60,9 +60,10 @@ def _pending_table(rows: Sequence[PendingRow]) -> Table:
     for row in rows:
         item = f"{row.tracker} {row.item}" + (f"\n{row.title}" if row.title else "") + (
             f"\n{row.url}" if row.url else "")
-        answers = ", ".join(row.choices)
+        flags = {"yes": "--accept", "no": "--decline"}
+        answers = "\n".join(f"{flags[c]}: {meaning}" for c, meaning in row.meanings if c in flags)
         if row.custom_choices:
-            answers += f"\ncustom: {', '.join(row.custom_choices)}"
+            answers += f"\n--status S: {', '.join(row.custom_choices)}"
         changed = f"{row.changed_by or 'someone'}" + (f"\n{row.changed_at}" if row.changed_at else "")
         table.add_row(Text(row.increment), Text(item), Text(row.question), Text(answers), Text(changed))
     return table

@@ -81,10 +81,11 @@ def show_writes(state: AppState, title: str, writes: Sequence[ChangeRow]) -> Non
 
 
 def pending_hint(rows: Sequence[PendingRow]) -> str:
-    """How to finish pending decisions: one command per increment."""
+    """How to finish pending decisions: the same words `pending` and `resolve` use."""
     increments = sorted({row.increment for row in rows})
-    commands = "; ".join(f"weavesync resolve {inc} --accept|--decline|--status S" for inc in increments)
-    return f"{len(rows)} decision(s) pending; see `weavesync pending`, then: {commands}"
+    which = "--all" if len(increments) > 1 else increments[0]
+    return (f"{len(rows)} decision(s) pending; see `weavesync pending`, then `weavesync resolve {which} --accept` "
+            "(take what each proposes), `--decline` (keep SpecWeave's status) or `--status S`")
 
 
 def _summary(report: RunReport) -> str:

@@ -90,11 +90,13 @@ class PendingRow:
     changed_by: str | None
     changed_at: str | None
     created_at: str
+    meanings: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {"id": self.id, "increment": self.increment, "kind": self.kind, "tracker": self.tracker,
                 "item": self.item, "title": self.title, "url": self.url, "question": self.question,
-                "choices": list(self.choices), "customChoices": list(self.custom_choices),
+                "choices": list(self.choices), "meanings": dict(self.meanings),
+                "customChoices": list(self.custom_choices),
                 "proposed": self.proposed, "local": self.local, "external": self.external,
                 "changedBy": self.changed_by, "changedAt": self.changed_at, "createdAt": self.created_at}
 
@@ -110,6 +112,7 @@ def pending_row(decision: Decision, current: Status | None = None) -> PendingRow
         proposed=ask.proposed.value if ask.proposed else None, local=local.value, external=ask.external_text,
         changed_by=ask.changed_by, changed_at=format_utc(ask.changed_at) if ask.changed_at else None,
         created_at=format_utc(decision.created_at),
+        meanings=tuple((c, ask.meaning(c) or "") for c in ask.choices if c in ("yes", "no")),
     )
 
 
