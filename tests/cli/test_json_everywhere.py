@@ -47,7 +47,7 @@ SCENARIO: list[Step] = [
     (("unlink", "0042", "jira:CORE-9"), "action,increment,link", None),
     (("plan",), None, None),
     (("sync",), None, _closes),
-    (("pending",), "pending", None),
+    (("pending",), "keptApart,pending", None),
     (("resolve", "0042", "--accept"), "exitCode,increments,pending,refused,resolved,writes", None),
     (("push",), None, None),
     (("pull",), None, None),

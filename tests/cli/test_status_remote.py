@@ -73,8 +73,8 @@ def test_remote_state_of_many_links_in_a_few_calls(remote_project: RemoteProject
         assert truth is not None
         assert remote[(tracker_name, item)] == {
             "state": truth.state.state, "reason": truth.state.reason, "category": truth.state.category,
-            "markers": sorted(truth.state.markers), "version": truth.version, "inSync": in_sync, "gone": False,
-            "error": None}
+            "markers": sorted(truth.state.markers), "version": truth.version, "inSync": in_sync,
+            "keptApart": False, "gone": False, "error": None}
     assert data["remoteProblems"] == []
     # five links per tracker, read in batches: never one call per item
     assert calls[Tracker.GITHUB] == {"GET /repos/{owner}/{repo}/issues": 1}

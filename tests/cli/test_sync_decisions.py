@@ -37,7 +37,7 @@ def test_pending_lists_the_question_the_answers_and_who(world: SyncWorld) -> Non
 
 def test_pending_when_there_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clean = make_world(tmp_path, monkeypatch)
-    assert clean.json("pending") == (0, {"pending": []})
+    assert clean.json("pending") == (0, {"pending": [], "keptApart": []})
     assert "no pending decisions" in clean.invoke("pending").stdout
 
 

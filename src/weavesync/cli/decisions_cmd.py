@@ -36,7 +36,8 @@ from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import pending_hint, show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_row
 from weavesync.cli.targets import parse_target
-from weavesync.engine import Ask, custom_choices
+from weavesync.engine import Ask, custom_choices, kept_apart
+from weavesync.engine.describe import external_text
 from weavesync.errors import UsageError, WeavesyncError
 from weavesync.executor import Answer, SyncSession, drain, resolve_decisions
 from weavesync.executor.codec import ask_from_json
@@ -84,14 +85,32 @@ def pending() -> None:
     state = current_state()
     with open_session(state) as session:
         rows = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions()]
+        apart = kept_apart_links(session)
     if state.json:
-        render.print_json({"pending": [row.to_json() for row in rows]})
+        render.print_json({"pending": [row.to_json() for row in rows], "keptApart": apart})
         return
+    for link in apart:
+        render.say(state, f"{link['increment']}: kept apart on purpose: SpecWeave `{link['local']}`, "
+                          f"{link['tracker']} {link['item']} {link['external']} (a person declined the change; "
+                          "it is not asked again)")
     if not rows:
         render.say(state, "no pending decisions")
         return
     render.console().print(_pending_table(rows))
     render.say(state, pending_hint(rows))
+
+
+def kept_apart_links(session: SyncSession) -> list[dict[str, str]]:
+    """Links whose last agreement was to differ (a person's "no"), from the increments' files alone: `pending`
+    reads no tracker, so this is the story as of the last sync, the same one `plan` and `status --remote` tell."""
+    out: list[dict[str, str]] = []
+    for inc in session.scan().increments:
+        for link in inc.links:
+            base = inc.bases.get(link.key)
+            if base is not None and kept_apart(base, inc.status, base.external, session.mapping(link.tracker)):
+                out.append({"increment": inc.id, "tracker": link.tracker.value, "item": link.item,
+                            "local": inc.status.value, "external": external_text(base.external)})
+    return out
 
 
 def _mode(accept: bool, decline: bool, status_text: str | None) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 from weavesync.cli.report import LinkRow, StatusReport
 from weavesync.config import SyncConfig, connection_for, load_config
 from weavesync.config.mapping import tracker_from_name
+from weavesync.engine import kept_apart
 from weavesync.errors import ConfigError, Retryable, TrackerError, UsageError, WeavesyncError
 from weavesync.model import Connection, RemoteItem, Status, Tracker
 from weavesync.specweave import Increment, Project
@@ -264,7 +265,7 @@ def _remote_json(config: SyncConfig | None, link: LinkRow, status: Status, seen:
                  ) -> dict[str, Any]:
     """The ``remote`` object of one link. Every key is always present, so scripts need no existence checks."""
     out: dict[str, Any] = {"state": None, "reason": None, "category": None, "markers": [], "version": None,
-                           "inSync": None, "gone": False, "error": None}
+                           "inSync": None, "keptApart": False, "gone": False, "error": None}
     if isinstance(seen, WeavesyncError):
         out["error"] = " ".join(seen.message.split())
     elif seen is None:
@@ -274,5 +275,7 @@ def _remote_json(config: SyncConfig | None, link: LinkRow, status: Status, seen:
         out.update(state=state.state, reason=state.reason, category=state.category,
                    markers=sorted(state.markers), version=seen.version)
         if config is not None:
-            out["inSync"] = config.mappings[Tracker(link.tracker)].satisfies(state, status)
+            mapping = config.mappings[Tracker(link.tracker)]
+            out["inSync"] = mapping.satisfies(state, status)
+            out["keptApart"] = kept_apart(link.base, status, state, mapping)
     return out

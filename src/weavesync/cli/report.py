@@ -13,7 +13,7 @@ from pathlib import Path
 
 from weavesync.config import load_config
 from weavesync.errors import ConfigError, SpecWeaveFileError
-from weavesync.model import Link, Tracker
+from weavesync.model import Base, Link, Tracker
 from weavesync.specweave import Increment, Project
 from weavesync.specweave.increment import relative
 
@@ -27,6 +27,8 @@ class LinkRow:
     url: str | None
     remote: Mapping[str, object] | None = None
     """Live external state, filled only by a `RemoteLookup` (``status --remote``, issue 5)."""
+    base: Base | None = field(default=None, compare=False)
+    """The last agreed state (from metadata.json), to tell a divergence kept on purpose from one not synced yet."""
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"tracker": self.tracker, "item": self.item, "role": self.role,
@@ -98,9 +100,9 @@ RemoteLookup = Callable[[StatusReport], StatusReport]
 """Adds live tracker state to a report (``--remote``); must not remove or reorder anything."""
 
 
-def link_row(link: Link) -> LinkRow:
+def link_row(link: Link, base: Base | None = None) -> LinkRow:
     return LinkRow(tracker=link.tracker.value, item=link.item, role=link.role.value, story=link.story,
-                   url=link.url)
+                   url=link.url, base=base)
 
 
 def increment_row(inc: Increment) -> IncrementRow:
@@ -113,7 +115,7 @@ def increment_row(inc: Increment) -> IncrementRow:
         status_mismatch=inc.status_mismatch,
         archived=inc.archived,
         title=inc.title,
-        links=tuple(link_row(link) for link in sorted(inc.links)),
+        links=tuple(link_row(link, inc.bases.get(link.key)) for link in sorted(inc.links)),
         warnings=tuple(inc.link_warnings),
     )
 

@@ -36,7 +36,8 @@ def _status_cell(row: IncrementRow) -> str:
 
 
 def remote_text(remote: Mapping[str, object]) -> str:
-    """``closed (completed), in sync`` / ``In Progress [in-progress], out of sync`` / ``gone`` / ``not read``."""
+    """``closed (completed), in sync`` / ``In Progress [in-progress], out of sync`` / ``closed (completed), kept
+    apart on purpose (...)`` / ``gone`` / ``not read``."""
     if remote.get("error"):
         return "not read"
     if remote.get("gone"):
@@ -48,7 +49,9 @@ def remote_text(remote: Mapping[str, object]) -> str:
     if isinstance(markers, list) and markers:
         text += f" [{', '.join(str(m) for m in markers)}]"
     verdict = remote.get("inSync")
-    if verdict is not None:
+    if remote.get("keptApart"):
+        text += ", kept apart on purpose (a person declined this change)"
+    elif verdict is not None:
         text += ", in sync" if verdict else ", out of sync"
     return text
 

@@ -105,6 +105,10 @@ def render_run(state: AppState, report: RunReport) -> None:
     if any(row.action != "none" for row in report.changes) and not state.quiet:
         render.console().print(changes_table("Planned changes" if report.command == "plan" else "Sync",
                                              report.changes))
+    for number, increment, key, why in report.withdrawn:
+        render.say(state, f"{increment}: decision {number} on {key} withdrawn: {why}")
+    for increment, _key, why in report.kept_apart:
+        render.say(state, f"{increment}: {why}")
     render.say(state, _summary(report))
     if report.pending:
         render.say(state, pending_hint(report.pending))

@@ -125,11 +125,18 @@ class RunReport:
     problems: tuple[str, ...]
     in_sync: int
     exit_code: int
+    withdrawn: tuple[tuple[int, str, str, str], ...] = ()
+    """(decision id, increment, link key, why) of each decision the run withdrew."""
+    kept_apart: tuple[tuple[str, str, str], ...] = ()
+    """(increment, link key, why) of each link whose divergence a person chose to keep."""
 
     def to_json(self) -> dict[str, object]:
         return {"command": self.command, "direction": self.direction,
                 "changes": [row.to_json() for row in self.changes],
                 "pending": [row.to_json() for row in self.pending], "problems": list(self.problems),
+                "withdrawn": [{"id": i, "increment": inc, "link": key, "why": why}
+                              for i, inc, key, why in self.withdrawn],
+                "keptApart": [{"increment": inc, "link": key, "why": why} for inc, key, why in self.kept_apart],
                 "inSync": self.in_sync, "exitCode": self.exit_code}
 
 
@@ -256,5 +263,9 @@ def build_report(command: str, direction: str, report: ReconcileReport, *, plann
         last[(result.increment, result.link.key)] = result
     in_sync = sum(1 for r in last.values() if r.error is None and all(isinstance(a, Noop) for a in r.actions))
     problems = tuple(report.problems)
+    withdrawn = tuple((d.id, d.increment, d.link_key, why) for d, why in report.withdrawn)
+    apart = tuple((r.increment, r.link.key, a.reason) for r in last.values() for a in r.actions
+                  if isinstance(a, Noop) and a.kept_apart)
     return RunReport(command=command, direction=direction, changes=tuple(rows), pending=pending,
-                     problems=problems, in_sync=in_sync, exit_code=exit_code(command, rows, pending, problems))
+                     problems=problems, in_sync=in_sync - len(apart),
+                     exit_code=exit_code(command, rows, pending, problems), withdrawn=withdrawn, kept_apart=apart)

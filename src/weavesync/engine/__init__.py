@@ -15,7 +15,7 @@ from weavesync.engine.actions import (
     Push,
     RecordConflict,
 )
-from weavesync.engine.decide import custom_choices, decide, managed_part, resolve_choice
+from weavesync.engine.decide import custom_choices, decide, kept_apart, managed_part, resolve_choice
 from weavesync.engine.view import LinkView, MappingLike, Policy
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "RecordConflict",
     "custom_choices",
     "decide",
+    "kept_apart",
     "managed_part",
     "resolve_choice",
 ]

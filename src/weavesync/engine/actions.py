@@ -63,6 +63,9 @@ class Noop(Action):
     """
 
     deferred: bool = False
+    kept_apart: bool = False
+    """Both sides are as they were last agreed, and that agreement was to differ: a person answered "no" to the
+    item's change, so SpecWeave keeps its status while the item keeps its state, on purpose."""
 
 
 @dataclass(frozen=True, kw_only=True)

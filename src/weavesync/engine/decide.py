@@ -55,6 +55,16 @@ TERMINAL: frozenset[Status] = frozenset({Status.COMPLETED, Status.ABANDONED})
 _ORDER = {status: index for index, status in enumerate(Status)}
 
 
+def kept_apart(base: Base | None, local: Status, observed: ExternalState | None, mapping: MappingLike) -> bool:
+    """A divergence kept on purpose: nothing changed since the last agreement (SpecWeave still has the base's status,
+    the item still shows the base's state) and that agreement was a person's "no" (the base's state does not
+    express the base's status). Every command shows such a link as kept apart, never as out of sync."""
+    if base is None or observed is None or local != base.local:
+        return False
+    agreed = managed_part(base.external, mapping.managed)
+    return managed_part(observed, mapping.managed) == agreed and not mapping.satisfies(agreed, local)
+
+
 def managed_part(state: ExternalState, managed: frozenset[str]) -> ExternalState:
     """`state` with only the managed labels/tags kept (case-insensitively): what "changed" compares (§2)."""
     folded = {m.casefold() for m in managed}
@@ -130,6 +140,9 @@ def decide(
         why = "nothing changed since the last sync"
         if stale:
             why += " (the observation is older than weavesync's last write: an echo)"
+        if not satisfied:
+            return [Noop(reason=f"kept apart on purpose: a person chose to keep SpecWeave's `{local.value}` while "
+                                f"{say.item_ref(view.link)} stays {say.external_text(observed)}", kept_apart=True)]
         return [Noop(reason=why)]
 
     if local_changed and not remote_changed:
@@ -274,8 +287,9 @@ def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
         plans = (("yes", accept), ("no", (decline,)))
     question = say.inbound_question(ctx.view.link, ctx.view.increment, ctx.base_external, ctx.observed,
                                     ctx.remote.changed_by, _changed_at(ctx.remote), proposed, local)
-    meanings: tuple[tuple[str, str], ...] = (("no", f"keep `{local.value}`; the item stays {say.external_text(ctx.observed)} and this change is "
-                       "not asked again"),)
+    stays = say.external_text(ctx.observed)
+    meanings: tuple[tuple[str, str], ...] = (
+        ("no", f"keep `{local.value}`; the item stays {stays} and this change is not asked again"),)
     if proposed is not None:
         meanings = (("yes", f"mark increment {ctx.view.increment} `{proposed.value}`"), *meanings)
     return [_ask(ctx, "inbound", proposed, choices, change, question, plans, meanings)]

@@ -65,6 +65,8 @@ class ReconcileReport:
     writes: list[WriteOutcome] = field(default_factory=list)
     pending: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    withdrawn: list[tuple[Decision, str]] = field(default_factory=list)
+    """Pending decisions this run withdrew because their link settled (a strategy won, both sides agree, ...)."""
 
     @property
     def failed(self) -> bool:
@@ -313,6 +315,7 @@ def _apply(session: SyncSession, inc: Increment, results: list[LinkResult], *, t
                 elif isinstance(action, RecordConflict):
                     _record_conflict(session, conn, inc, result.link, action, trigger)
     for result, gone in withdrawn:
+        report.withdrawn.append((gone, _settled_why(result)))
         _log(session, inc.id, result.link, "pull", gone.payload.get("local"), gone.payload.get("proposed"),
              f"decision {gone.id} withdrawn: {_settled_why(result)}", trigger, "withdrawn")
     local_changes: list[tuple[Status, str]] = []
