@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from weavesync.cli.main import cli
 from weavesync.config import default_mappings
 from weavesync.executor import reconcile
 from weavesync.model import RemoteItem, Status, Tracker
@@ -29,3 +34,15 @@ def linked(world: World, tracker: Tracker, status: Status = Status.ACTIVE) -> st
         report = reconcile(session, session.policy())
         assert not report.failed and not report.pending, report.problems
     return item
+
+
+def cli_run(world: World, *args: str) -> Result:
+    """The real command line, in-process, as the bot (the project's environment)."""
+    return CliRunner().invoke(cli, [*args, "--project", str(world.root)], env=world.env, catch_exceptions=False)
+
+
+def cli_json(world: World, *args: str) -> tuple[int, Any]:
+    import json
+
+    result = cli_run(world, *args, "--json")
+    return result.exit_code, json.loads(result.stdout)

@@ -16,9 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from weavesync.cli.main import cli
 from weavesync.config import default_mappings
 from weavesync.engine.retry import RetryPolicy
 from weavesync.errors import UsageError
@@ -37,7 +35,7 @@ from weavesync.specweave import find_project, set_status
 from weavesync.store import OutboxEntry
 
 from .conftest import SANDBOX_NAMES, World
-from .linked import INC, expresses, linked, remote
+from .linked import INC, cli_run, expresses, linked, remote
 
 COMMENT = "synced from SpecWeave increment"
 
@@ -58,10 +56,6 @@ def quiet(session: SyncSession) -> Any:
 def script(world: World, tracker: Tracker, *faults: dict[str, Any]) -> None:
     url = world.sandbox.urls[SANDBOX_NAMES[tracker]]
     assert httpx.post(f"{url}/_sandbox/script", json=list(faults)).status_code == 200
-
-
-def cli_run(world: World, *args: str) -> Any:
-    return CliRunner().invoke(cli, [*args, "--project", str(world.root)], env=world.env, catch_exceptions=False)
 
 
 def completion_comments(world: World, tracker: Tracker, item: str) -> list[str]:
