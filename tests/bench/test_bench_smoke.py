@@ -90,3 +90,13 @@ def test_read_posts_are_not_counted_as_writes() -> None:
                    "POST /rest/api/3/issue/{key}/transitions": 5})
     assert (calls.reads, calls.writes, calls.total) == (6, 9, 15)
     assert common.is_write("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name:path}")
+
+
+def test_slowloris_bench_runs_and_real_deliveries_get_through() -> None:
+    from bench import bench_slowloris
+
+    figures = bench_slowloris.main(["--stalled", "30", "--seconds", "2.5", "--every", "0.25", "--fd-limit", "64",
+                                    "--read-timeout", "1"])
+    assert figures["stalled_opened"] == 30
+    assert figures["answers"] == {202: figures["deliveries"]}, "every real delivery is acknowledged"
+    assert figures["stalled_closed_by_server"] == 30, "stalled connections are dropped after the read timeout"
