@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         env = {**os.environ, **sandbox.bot_env(), "WEAVESYNC_GITHUB_WEBHOOK_SECRET": SECRET}
         log = (root / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-c", "from weavesync.cli.main import main; main()", "serve", "--port", str(port), "--poll-interval", "0",
-             "--read-timeout", str(args.read_timeout), "--project", str(root)],
+            [sys.executable, "-c", "from weavesync.cli.main import main; main()", "serve", "--port", str(port),
+             "--poll-interval", "0", "--read-timeout", str(args.read_timeout), "--project", str(root)],
             stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=lambda: _limit_files(args.fd_limit))
         try:
             for _ in range(200):
@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             log.close()
     figures: dict[str, object] = {
         "stalled_opened": len(stalled), "stalled_refused_at_connect": refused, "stalled_closed_by_server": closed,
-        "deliveries": n, "answers": answers, "ack_ms": {f"p{p}": round(percentile(latencies, p), 1) for p in (50, 95, 99)}, "log_bytes": log_growth,
+        "deliveries": n, "answers": answers,
+        "ack_ms": {f"p{p}": round(percentile(latencies, p), 1) for p in (50, 95, 99)},
+        "log_bytes": log_growth,
         "fd_limit": args.fd_limit, "seconds": args.seconds,
     }
     print(json.dumps(figures, indent=2))
