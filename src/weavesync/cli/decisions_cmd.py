@@ -88,7 +88,7 @@ def pending() -> None:
     if not rows:
         render.say(state, "no pending decisions")
         return
-    render.console().print(_pending_table(rows))
+    render.print_table(_pending_table(rows))
     render.say(state, pending_hint(rows))
 
 

@@ -91,11 +91,11 @@ def outbox() -> None:
                            "deliveries": [delivery_json(d) for d in aside]})
         return
     if aside:
-        render.console().print(_deliveries_table(aside))
+        render.print_table(_deliveries_table(aside))
     if not entries:
         render.say(state, "the outbox is empty: every write has landed")
         return
-    render.console().print(_table(entries))
+    render.print_table(_table(entries))
     dead = sum(1 for e in entries if e.state == "dead")
     if dead:
         render.say(state, f"{_entries(dead, 'dead ')}: fix the cause, then `weavesync retry --dead`")

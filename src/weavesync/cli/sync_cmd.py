@@ -74,7 +74,7 @@ def show_writes(state: AppState, title: str, writes: Sequence[ChangeRow]) -> Non
     """The outbox writes a command carried out (`resolve`, `retry`): their table unless ``--quiet``, and one
     ``error:`` line on stderr per write that died or failed."""
     if writes and not state.quiet:
-        render.console().print(changes_table(title, writes))
+        render.print_table(changes_table(title, writes))
     for write in writes:
         if write.outcome in FAILED_WRITES:
             click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
@@ -102,8 +102,7 @@ def render_run(state: AppState, report: RunReport) -> None:
         render.print_json(report.to_json())
         return
     if any(row.action != "none" for row in report.changes) and not state.quiet:
-        render.console().print(changes_table("Planned changes" if report.command == "plan" else "Sync",
-                                             report.changes))
+        render.print_table(changes_table("Planned changes" if report.command == "plan" else "Sync", report.changes))
     render.say(state, _summary(report))
     if report.pending:
         render.say(state, pending_hint(report.pending))
