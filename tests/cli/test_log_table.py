@@ -22,7 +22,8 @@ def test_times_and_ids_are_never_cut(tmp_path: Path, monkeypatch: pytest.MonkeyP
     world.set_local("paused")
     world.person_closes()  # both sides changed: a conflict, settled by the strategy given below
     assert world.invoke("sync", "--strategy", "specweave-wins").exit_code == 0
-    result = CliRunner().invoke(cli, ["log", *extra, "--project", str(world.root)], env={"COLUMNS": "90", "FORCE_COLOR": "1", "NO_COLOR": "1"})
+    terminal = {"COLUMNS": "90", "FORCE_COLOR": "1", "NO_COLOR": "1"}
+    result = CliRunner().invoke(cli, ["log", *extra, "--project", str(world.root)], env=terminal)
     assert result.exit_code == 0, result.output
     assert "┃" in result.stdout and "…" not in result.stdout
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", result.stdout)

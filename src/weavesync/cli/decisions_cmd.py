@@ -33,7 +33,7 @@ from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import pending_hint, show_writes
-from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_row
+from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_origins, write_row
 from weavesync.cli.targets import parse_target
 from weavesync.engine import Ask, custom_choices
 from weavesync.errors import UsageError, WeavesyncError
@@ -196,7 +196,9 @@ def resolve(ctx: click.Context, increment: str, accept: bool, decline: bool, sta
             for decision, ask, answer in done.applied]
         refused = [{"id": decision.id, "link": decision.link_key, "why": why} for decision, why in done.refused]
         with progress(state, "writing to the trackers"):
-            writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
+            drained = drain(session, trigger="cli")
+            origins = write_origins(session.store, drained)
+            writes = [write_row(w, origins[w.entry_id], "carrying out the answer") for w in drained]
         left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions(inc_id)]
     code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else (
         exitcodes.PENDING if left else exitcodes.OK)

@@ -62,9 +62,9 @@ def print_json(data: object) -> None:
 
 
 def say(state: AppState, message: str) -> None:
-    """A progress or confirmation message on stdout; suppressed by ``--quiet`` and by ``--json`` (stdout then
-    holds only the JSON document)."""
-    if not (state.quiet or state.json):
+    """A progress or confirmation message on stdout; suppressed by ``--quiet`` and by ``--json`` / ``--jsonl``
+    (stdout then holds only JSON)."""
+    if not (state.quiet or state.json or state.jsonl):
         click.echo(message)
 
 

@@ -22,7 +22,14 @@ from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
-from weavesync.cli.sync_report import FAILED_WRITES, ChangeRow, PendingRow, RunReport, build_report
+from weavesync.cli.sync_report import (
+    FAILED_WRITES,
+    ChangeRow,
+    PendingRow,
+    RunReport,
+    build_report,
+    write_origins,
+)
 from weavesync.engine.view import CONFLICT_STRATEGIES
 from weavesync.executor import Answer, SyncSession, plan, reconcile
 from weavesync.executor.reconcile import select
@@ -39,10 +46,15 @@ def statuses(session: SyncSession, refs: Sequence[str]) -> dict[str, Status]:
     return {inc.id: inc.status for inc in increments}
 
 
-def _change_text(row: ChangeRow) -> str:
+def change_text(row: ChangeRow) -> str:
+    """``state: open → Closed (`completed`)``; ``status: now `paused``` when there was nothing before."""
     if row.before is None and row.after is None:
         return ""
-    return f"{row.field}: {row.before or '-'} → {row.after or '-'}"
+    if row.before is None:
+        return f"{row.field}: now {row.after}"
+    if row.after is None:
+        return f"{row.field}: {row.before}"
+    return f"{row.field}: {row.before} → {row.after}"
 
 
 def _outcome_text(row: ChangeRow) -> str:
@@ -65,7 +77,7 @@ def changes_table(title: str, rows: Sequence[ChangeRow]) -> Table:
         if row.action == "none":
             continue
         table.add_row(Text(row.increment), Text(f"{row.tracker} {row.item}"), Text(row.action),
-                      Text(_change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
+                      Text(change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
                       Text(row.reason))
     return table
 
@@ -84,17 +96,44 @@ def pending_hint(rows: Sequence[PendingRow]) -> str:
     """How to finish pending decisions: one command per increment."""
     increments = sorted({row.increment for row in rows})
     commands = "; ".join(f"weavesync resolve {inc} --accept|--decline|--status S" for inc in increments)
-    return f"{len(rows)} decision(s) pending; see `weavesync pending`, then: {commands}"
+    return f"{render.count(len(rows), 'decision')} pending; see `weavesync pending`, then: {commands}"
 
 
-def _summary(report: RunReport) -> str:
-    counts: dict[str, int] = {}
+_DONE = "done"
+_SUMMARY: tuple[tuple[str, frozenset[str], str, str | None, str], ...] = (
+    # (action, outcomes, noun, plural, what happened) in the order the summary names them
+    ("push", frozenset({"ok", "noop"}), "item", None, "updated"),
+    ("push", frozenset({"planned"}), "item", None, "to update"),
+    ("push", frozenset({"queued"}), "write", None, "queued behind an earlier one"),
+    ("push", frozenset({"retrying"}), "write", None, "to retry later"),
+    ("push", FAILED_WRITES, "write", None, "failed"),
+    ("accept", frozenset({"applied"}), "SpecWeave status", "SpecWeave statuses", "taken from a tracker"),
+    ("accept", frozenset({"planned"}), "SpecWeave status", "SpecWeave statuses", "to take from a tracker"),
+    ("decision", frozenset({"pending", "ask"}), "decision", None, "for a person"),
+    ("decision", frozenset({_DONE}), "decision", None, "answered"),
+    ("conflict", frozenset({_DONE}), "conflict", None, "settled"),
+    ("agree", frozenset({"recorded"}), "link", None, "found in agreement (recorded)"),
+    ("agree", frozenset({"planned"}), "link", None, "in agreement, to record"),
+    ("gone", frozenset({_DONE}), "item", None, "gone"),
+    ("error", frozenset({_DONE}), "item", None, "not read"),
+)
+"""How `summary` words each kind of row; `_DONE` stands for any outcome not listed for the action."""
+
+
+def summary(report: RunReport) -> str:
+    """What the run did, counted in words: ``1 item updated, 3 in sync``."""
+    counts = [0] * len(_SUMMARY)
     for row in report.changes:
-        if row.action != "none":
-            key = f"{row.action} {row.outcome}"
-            counts[key] = counts.get(key, 0) + 1
-    parts = [f"{report.in_sync} link(s) in sync"] + [f"{key}: {n}" for key, n in sorted(counts.items())]
-    return "; ".join(parts)
+        if row.action == "none":
+            continue
+        kinds = [i for i, (action, outcomes, *_rest) in enumerate(_SUMMARY) if action == row.action]
+        exact = [i for i in kinds if row.outcome in _SUMMARY[i][1]]
+        fallback = [i for i in kinds if _DONE in _SUMMARY[i][1]]
+        for i in (exact or fallback)[:1]:
+            counts[i] += 1
+    parts = [f"{render.count(n, noun, plural)} {what}" for n, (_a, _o, noun, plural, what) in zip(
+        counts, _SUMMARY, strict=True) if n]
+    return ", ".join([*parts, f"{report.in_sync} in sync"])
 
 
 def render_run(state: AppState, report: RunReport) -> None:
@@ -103,7 +142,7 @@ def render_run(state: AppState, report: RunReport) -> None:
         return
     if any(row.action != "none" for row in report.changes) and not state.quiet:
         render.print_table(changes_table("Planned changes" if report.command == "plan" else "Sync", report.changes))
-    render.say(state, _summary(report))
+    render.say(state, summary(report))
     if report.pending:
         render.say(state, pending_hint(report.pending))
     for problem in report.problems:
@@ -138,7 +177,7 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
             answers[ask.link.key] = answer
         after = statuses(session, refs) if command != "plan" else before
         report = build_report(command, direction, result, planned=command == "plan", local=before,
-                              current=after, answers=answers)
+                              current=after, answers=answers, origins=write_origins(session.store, result.writes))
     render_run(state, report)
     return report.exit_code
 
