@@ -24,7 +24,9 @@ from click.exceptions import Exit, NoArgsIsHelpError
 
 from weavesync import exitcodes
 from weavesync.cli.context import AppState
-from weavesync.errors import TrackerError, UsageError, WeavesyncError
+from weavesync.config.load import TOKEN_ENV
+from weavesync.errors import AuthFailed, TrackerError, UsageError, WeavesyncError
+from weavesync.model import Tracker
 from weavesync.synclog import redact
 
 
@@ -38,6 +40,30 @@ def report(message: str, hint: str | None = None) -> None:
     click.echo(f"error: {_one_line(message)}", err=True)
     if hint:
         click.echo(f"hint: {_one_line(hint)}", err=True)
+
+
+def credentials_hint(tracker: str) -> str:
+    """The fix for a refused token: which variable to set, and the command that checks it."""
+    try:
+        names = TOKEN_ENV[Tracker(tracker)]
+    except (ValueError, KeyError):
+        return "check the tracker's token in the environment, then run `weavesync doctor`"
+    variables = names[0] + (f" (or {', '.join(names[1:])})" if names[1:] else "")
+    if tracker == Tracker.JIRA.value:
+        variables = f"JIRA_EMAIL and {variables}"
+    return f"check {variables}: set, not expired, allowed to read and write the items; then run `weavesync doctor`"
+
+
+_DOUBLED = re.compile(r"^(\w+): (?=\1 )")
+_REFUSED = re.compile(r"^(\w+) \w+ \S+ failed with (?:401|403):")
+
+
+def report_problem(problem: str) -> None:
+    """One problem a run reports as text (a tracker that could not be read, a file): an `error:` line, without
+    the tracker named twice, and a `hint:` naming the fix when the tracker refused the credentials."""
+    message = _DOUBLED.sub("", _one_line(problem))
+    refused = _REFUSED.match(message)
+    report(message, credentials_hint(refused.group(1)) if refused else None)
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -71,6 +97,8 @@ def describe(exc: BaseException, state: AppState) -> tuple[str, str | None]:
     """The message and the hint shown for `exc`: the fix when weavesync knows one, else where to look next."""
     if isinstance(exc, UsageError):
         return exc.message, exc.hint or f"see '{state.command_path or 'weavesync'} --help'"
+    if isinstance(exc, AuthFailed) and exc.status in (401, 403):
+        return exc.message, credentials_hint(exc.tracker)
     if isinstance(exc, TrackerError):
         return exc.message, exc.hint or "run `weavesync doctor` to check the credentials and the tracker"
     if isinstance(exc, WeavesyncError):

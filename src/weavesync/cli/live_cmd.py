@@ -18,6 +18,7 @@ import click
 
 from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, jsonl_option
+from weavesync.cli.failures import report_problem
 from weavesync.cli.helptext import examples
 from weavesync.cli.session import open_session
 from weavesync.cli.signals import stop_on_signals
@@ -51,7 +52,7 @@ def print_pass(state: AppState, trigger: str, report: ReconcileReport) -> None:
         say_at(state, f"[{trigger}] {row.increment} {row.tracker} {row.item}: {row.action}"
                       f"{' ' + change if change else ''} {row.outcome}{error}")
     for problem in report.problems:
-        click.echo(f"error: {' '.join(problem.split())}", err=True)
+        report_problem(problem)
     if report.pending and not state.jsonl:
         say_at(state, f"[{trigger}] {render.count(len(report.pending), 'decision')} pending: see `weavesync pending`")
 

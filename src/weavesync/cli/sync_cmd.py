@@ -18,6 +18,7 @@ from rich.text import Text
 from weavesync.cli import render
 from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.failures import report_problem
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
@@ -46,15 +47,20 @@ def statuses(session: SyncSession, refs: Sequence[str]) -> dict[str, Status]:
     return {inc.id: inc.status for inc in increments}
 
 
+_FIELD_WORDS = {"base": "last agreed state"}
+"""`ChangeRow.field` values (stable in JSON) that need plainer words on screen."""
+
+
 def change_text(row: ChangeRow) -> str:
-    """``state: open → Closed (`completed`)``; ``status: now `paused``` when there was nothing before."""
+    """``state: open → Closed (`completed`)``; ``last agreed state: now ...`` when there was nothing before."""
     if row.before is None and row.after is None:
         return ""
+    field = _FIELD_WORDS.get(row.field or "", row.field)
     if row.before is None:
-        return f"{row.field}: now {row.after}"
+        return f"{field}: now {row.after}"
     if row.after is None:
-        return f"{row.field}: {row.before}"
-    return f"{row.field}: {row.before} → {row.after}"
+        return f"{field}: {row.before}"
+    return f"{field}: {row.before} → {row.after}"
 
 
 def _outcome_text(row: ChangeRow) -> str:
@@ -146,7 +152,7 @@ def render_run(state: AppState, report: RunReport) -> None:
     if report.pending:
         render.say(state, pending_hint(report.pending))
     for problem in report.problems:
-        click.echo(f"error: {' '.join(problem.split())}", err=True)
+        report_problem(problem)
 
 
 def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_input: bool,
