@@ -12,6 +12,7 @@ The rules (docs/cli.md, "Output"):
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 
 import click
@@ -25,6 +26,18 @@ from weavesync.cli.context import AppState
 def console() -> Console:
     """A console on the current stdout (created per call, so test runners that swap stdout are honoured)."""
     return Console(highlight=False)
+
+
+_STORY_WIDTH = 160
+"""Width of a story (the demo) written to a pipe or file; rich would otherwise assume 80 columns and fold."""
+
+
+def story_console() -> Console:
+    """A console for output told to a person (the demo): drawn alike on a terminal and in a CI log."""
+    probe = console()
+    if probe.is_terminal or os.environ.get("COLUMNS"):
+        return probe
+    return Console(highlight=False, width=_STORY_WIDTH)
 
 
 def _plain(cell: RenderableType) -> str:
