@@ -194,8 +194,9 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
                                               "changed": receipt.changed, "commented": commented}, now=now)
     outcome.outcome = "ok" if receipt.changed or commented else "noop"
     # The state reached (the receipt's), not only the target: "a Completed state" becomes "now Closed".
-    reached = f"now {external_text(receipt.state)}"
-    reason = f"{entry.reason}; {reached}" if receipt.changed else f"{entry.reason}; the item was already there"
+    reached = external_text(receipt.state)
+    reason = entry.reason if reached in entry.reason else f"{entry.reason}; now {reached}"
+    reason = reason if receipt.changed else f"{entry.reason}; the item was already there"
     if commented:
         reason += "; completion comment posted"
     _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
