@@ -103,3 +103,17 @@ def run_entry_point(*args: str, cwd: Path | None = None, timeout: float = 60) ->
     env["NO_COLOR"] = "1"
     return subprocess.run([sys.executable, "-m", "weavesync", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+def table_rows(stdout: str) -> list[dict[str, str]]:
+    """A table printed off a terminal (tab-separated, header first) as one dict per row, keyed by header.
+    Fails when a line is not a record of the header's width (box drawing, wrapping, a title)."""
+    header, *lines = stdout.splitlines()
+    columns = header.split("\t")
+    assert len(columns) > 1, f"not a tab-separated header: {header!r}"
+    rows = []
+    for line in lines:
+        cells = line.split("\t")
+        assert len(cells) == len(columns), f"not a record of {columns}: {line!r}"
+        rows.append(dict(zip(columns, cells, strict=True)))
+    return rows

@@ -10,7 +10,7 @@ from weavesync import exitcodes
 from weavesync.cli.report import StatusReport, build_report, with_remote
 from weavesync.specweave import find_project
 
-from .conftest import Invoke, meta, write_increment
+from .conftest import Invoke, meta, table_rows, write_increment
 
 INCREMENT_KEYS = ["id", "number", "status", "rawStatus", "specStatus", "statusMismatch", "archived", "title",
                   "links", "warnings"]
@@ -73,14 +73,25 @@ def test_broken_increment_in_the_table_is_one_line_naming_file_and_field(invoke:
 def test_table_shows_status_spelling_mismatch_archive_and_links(invoke: Invoke, project: Path) -> None:
     result = invoke("status", "--project", str(project))
     assert result.exit_code == exitcodes.OK
-    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.split()[1:2]
-             and line.split()[1][:4].isdigit()}
-    assert "planned -> planning" in lines["0001-status-sync"]
-    assert "github acme/shop#101 (increment)" in lines["0001-status-sync"]
-    assert "differs: paused" in lines["0002-checkout"]
-    assert "jira CORE-7" in lines["0002-checkout"]
-    assert "yes" in lines["0003-search"] and "ado acme/Shop/2440" in lines["0003-search"]
+    rows = {row["Increment"]: row for row in table_rows(result.stdout)}
+    assert rows["0001-status-sync"]["Status"] == "planned -> planning"
+    assert "github acme/shop#101 (increment)" in rows["0001-status-sync"]["Links"]
+    assert rows["0002-checkout"]["spec.md"] == "says paused"
+    assert rows["0001-status-sync"]["spec.md"] == ""
+    assert "jira CORE-7" in rows["0002-checkout"]["Links"]
+    assert rows["0003-search"]["Archived"] == "yes" and "ado acme/Shop/2440" in rows["0003-search"]["Links"]
     assert result.stderr == ""
+
+
+def test_columns_with_nothing_to_say_are_left_out(invoke: Invoke, tmp_path: Path) -> None:
+    """No spec.md mismatch and nothing archived: neither column is shown; one mismatch brings spec.md back."""
+    (tmp_path / ".specweave").mkdir()
+    write_increment(tmp_path, "0001-a", meta("0001-a", "active"))
+    result = invoke("status", "--project", str(tmp_path))
+    assert result.stdout.splitlines()[0].split("\t") == ["Increment", "Status", "Links"]
+    write_increment(tmp_path, "0002-b", meta("0002-b", "active"), spec_status="paused")
+    result = invoke("status", "--project", str(tmp_path))
+    assert result.stdout.splitlines()[0].split("\t") == ["Increment", "Status", "spec.md", "Links"]
 
 
 def test_missing_status_field_is_reported(invoke: Invoke, project: Path) -> None:

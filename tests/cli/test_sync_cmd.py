@@ -64,7 +64,7 @@ def test_a_person_closing_the_item_is_stored_pending_off_a_terminal(world: SyncW
     world.person_closes()
     result = world.invoke("sync")
     assert result.exit_code == 3
-    assert "decision(s) pending" in result.stdout and f"weavesync resolve {INC}" in result.stdout
+    assert "1 decision pending" in result.stdout and f"weavesync resolve {INC}" in result.stdout
     assert world.metadata()["status"] == "active", "nothing may be chosen silently off a terminal"
 
     code, report = world.json("sync")

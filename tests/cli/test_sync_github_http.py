@@ -86,5 +86,5 @@ def test_close_pending_resolve_and_push_over_http(tmp_path: Path, sandbox: Sandb
     assert [c["outcome"] for c in json.loads(pushed.stdout)["changes"] if c["action"] == "push"] == ["ok"]
     reopened = alice.read_many([created.link_item], mapping.managed)[created.link_item]
     assert reopened is not None and reopened.state.state == "open"
-    log = [json.loads(line) for line in run("log", "--json").stdout.splitlines()]
+    log = json.loads(run("log", "--json").stdout)["records"]
     assert [r["outcome"] for r in log if r["direction"] == "push"][-1] == "ok"

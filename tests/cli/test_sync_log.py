@@ -11,6 +11,7 @@ import pytest
 from weavesync.cli.log_cmd import parse_since
 from weavesync.synclog import SyncLog
 
+from .conftest import table_rows
 from .sync_world import INC, ITEM, SyncWorld, make_world
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SyncWorld:
 
 
 def lines(world: SyncWorld, *args: str) -> list[dict[str, object]]:
-    result = world.invoke("log", "--json", *args)
+    result = world.invoke("log", "--jsonl", *args)
     assert result.exit_code == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -61,9 +62,21 @@ def test_since_is_compared_with_the_record_time(world: SyncWorld) -> None:
     assert any(r["reason"] == "an old push" for r in lines(world, "--since", "1d"))
 
 
+def test_json_is_one_document_and_jsonl_one_record_per_line(world: SyncWorld) -> None:
+    document = world.invoke("log", "--json")
+    assert document.exit_code == 0
+    data = json.loads(document.stdout)
+    assert list(data) == ["records", "skipped"] and data["skipped"] == 0
+    assert data["records"] == lines(world) and data["records"][0]["increment"] == INC
+    both = world.invoke("log", "--json", "--jsonl")
+    assert both.exit_code == 2 and json.loads(both.stdout)["error"]["code"] == "usage"
+
+
 def test_table_and_empty_messages(world: SyncWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     table = world.invoke("log")
-    assert table.exit_code == 0 and "Sync log" in table.stdout and ITEM in table.stdout
+    assert table.exit_code == 0
+    [row] = [r for r in table_rows(table.stdout) if r["Item"].endswith(ITEM)]
+    assert row["Increment"] == INC and row["Dir"] == "push" and row["Outcome"].startswith("ok")
     assert world.invoke("log", "--conflicts").stdout.strip() == "no conflicts recorded"
     assert world.invoke("log", "--tracker", "ado").stdout.strip() == "no sync log records"
 

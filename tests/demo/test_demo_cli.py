@@ -13,7 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from weavesync.cli.main import cli
-from weavesync.demo import NO_TERMINAL
+from weavesync.demo import RESOLVE_ALL
 
 from .conftest import log_records, refuses, run_child, sandbox_urls, statuses
 
@@ -22,7 +22,9 @@ KEY_LINES = (
     "GitHub acme/shop#",
     "transition In Review → Done, resolution Done",
     "Step 2: A person reopens and closes items",
-    NO_TERMINAL,
+    "exit 3: 2 decisions pending",
+    "$ weavesync pending",
+    f"$ {RESOLVE_ALL}",
     "Step 3: A tracker fails with 503 and 429",
     "the close landed once",
     "Step 4: Both sides change at once: `last-write-wins` decides",
@@ -44,7 +46,7 @@ def test_in_process_without_a_terminal() -> None:
     assert result.exit_code == 0, result.output
     for line in KEY_LINES:
         assert line in result.output, line
-    assert result.output.count(NO_TERMINAL) == 2
+    assert "answering yes for you" not in result.output, "off a terminal nothing is answered on anyone's behalf"
     assert "Demo finished in " in result.output and "the temporary project is removed" in result.output
     urls = sandbox_urls(result.output)
     assert len(urls) == 3
@@ -90,7 +92,10 @@ def test_child_process_without_a_terminal(tmp_path: Path) -> None:
     assert f"the project is kept in {root}" in done.stdout
     assert statuses(root) == FINAL
     outcomes = [r["outcome"] for r in log_records(root)]
-    assert outcomes.count("retrying") == 3 and "pending" not in outcomes
+    assert outcomes.count("retrying") == 3
+    # The person's two changes were stored as pending first (what `sync` does off a terminal), then accepted.
+    pulls = [(r["increment"], r["outcome"]) for r in log_records(root) if r["direction"] == "pull"]
+    assert [o for _inc, o in pulls] == ["pending", "pending", "ok", "ok"], pulls
     assert all(refuses(url) for url in sandbox_urls(done.stdout))
 
 
@@ -100,7 +105,7 @@ def test_interactive_without_answers_leaves_the_decisions_pending(tmp_path: Path
     root = tmp_path / "shop"
     result = CliRunner().invoke(cli, ["demo", "--interactive", "--dir", str(root)], input="")
     assert result.exit_code == 0, result.output
-    assert NO_TERMINAL not in result.output
+    assert RESOLVE_ALL not in result.output
     assert result.output.count("no answer: the decision stays pending") == 2
     assert result.output.count("pending: ") == 2
     assert statuses(root)["0001-guest-checkout"] == "completed" and statuses(root)["0002-wishlist"] == "active"

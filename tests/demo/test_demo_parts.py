@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from weavesync.demo import NO_TERMINAL, Heading, Line, Table, answer_yes, plain_text, to_json
+from weavesync.demo import Heading, Line, Table, plain_text, to_json
 from weavesync.demo.project import INCREMENTS, write_project
 from weavesync.demo.steps import jira_hops
-from weavesync.engine import Ask
 from weavesync.errors import UsageError
-from weavesync.model import ExternalState, Link, Status, Tracker
+from weavesync.model import Status
 from weavesync.specweave import find_project
 
 
@@ -41,29 +39,6 @@ def test_the_project_is_a_readable_specweave_project(tmp_path: Path) -> None:
     assert config["sync"]["statusSync"]["conflictResolution"] == "last-write-wins"
     with pytest.raises(UsageError):
         write_project(tmp_path)
-
-
-def ask(choices: tuple[str, ...]) -> Ask:
-    now = datetime(2026, 11, 24, 10, tzinfo=UTC)
-    return Ask(reason="closed by alice", kind="inbound", proposed=Status.COMPLETED, choices=choices,
-               increment="0002-wishlist", link=Link(Tracker.GITHUB, "acme/shop#5"), local=Status.ACTIVE,
-               external=ExternalState("closed", reason="completed"), external_text="closed (completed)",
-               base_external=None, remote_version="v2", changed_by="alice", changed_at=now, title=None, url=None,
-               question="Mark increment 0002-wishlist as `completed`?", decided_at=now)
-
-
-def test_without_a_terminal_the_demo_says_it_answers_yes() -> None:
-    shown: list[object] = []
-    answer = answer_yes(shown.append)(ask(("yes", "no", "custom", "skip")))
-    assert answer is not None and answer.choice == "yes"
-    assert [e.text for e in shown if isinstance(e, Line)] == ["Mark increment 0002-wishlist as `completed`?",
-                                                              NO_TERMINAL]
-
-
-def test_a_question_without_yes_is_left_pending_not_guessed() -> None:
-    shown: list[object] = []
-    assert answer_yes(shown.append)(ask(("use-specweave", "use-external", "skip"))) is None
-    assert NO_TERMINAL not in [e.text for e in shown if isinstance(e, Line)]
 
 
 def test_events_as_json_and_text() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from weavesync.demo import NO_TERMINAL, Heading, Line, Table
+from weavesync.demo import RESOLVE_ALL, Heading, Line, Table
 from weavesync.sandbox import ACCOUNTS, BOT
 from weavesync.sandbox.jira.workflow import STATUSES
 
@@ -51,13 +51,19 @@ def test_step1_completion_reaches_all_three_trackers(library_run: LibraryRun) ->
     assert "Closed" in states and states[-1] == "Active"
 
 
-def test_step2_prompts_are_answered_yes_without_a_terminal(library_run: LibraryRun) -> None:
+def test_step2_without_a_terminal_decisions_are_pending_then_resolved(library_run: LibraryRun) -> None:
     summary = library_run.summary
     assert [(d.increment, d.answer, d.by) for d in summary.decisions] == [
-        ("0001-guest-checkout", "yes", "demo"), ("0002-wishlist", "yes", "demo")]
+        ("0001-guest-checkout", "yes", "resolve"), ("0002-wishlist", "yes", "resolve")]
     lines = [e.text for e in library_run.events if isinstance(e, Line)]
-    assert lines.count(NO_TERMINAL) == 2
-    assert any("was closed (completed) by alice" in line for line in lines)
+    step2 = lines[lines.index(next(line for line in lines if line.startswith("alice reopens"))):]
+    shown = [line for line in step2 if line.startswith(("$ ", "exit "))][:4]
+    assert [line.split("   ")[0] for line in shown] == ["$ weavesync sync", "exit 3: 2 decisions pending, stored "
+                                                        "for a person to answer", "$ weavesync pending",
+                                                        f"$ {RESOLVE_ALL}"]
+    [pending] = [e for e in library_run.events if isinstance(e, Table) and e.title == "Pending decisions"]
+    assert [row[0] for row in pending.rows] == ["0001-guest-checkout", "0002-wishlist"]
+    assert any("was closed (completed) by alice" in row[2] for row in pending.rows)
     assert summary.statuses["0001-guest-checkout"] == "active", "the accepted reopen"
     assert summary.statuses["0002-wishlist"] == "completed", "the accepted close"
     assert summary.pending == 0

@@ -28,6 +28,8 @@ class AppState:
     project: Path | None = None
     debug: bool = False
     json: bool = False
+    jsonl: bool = False
+    """``--jsonl`` (`log`, `watch`, `serve`): one JSON object per line instead of one document."""
     quiet: bool = False
     command_path: str | None = None
     """The command being run (``weavesync resolve``), for the ``see '... --help'`` hint of a usage error."""
@@ -103,5 +105,10 @@ def common_options(func: F) -> F:
 
 
 def json_option(func: F) -> F:
-    """`--json` for commands that report something: stable keys, for scripts."""
-    return _flag("--json", "json", "Print machine-readable JSON instead of tables.")(func)
+    """`--json` for commands that report something: stable keys, for scripts; stdout is one JSON document."""
+    return _flag("--json", "json", "Print one JSON document instead of tables (errors too).")(func)
+
+
+def jsonl_option(func: F) -> F:
+    """`--jsonl` for commands whose output is a stream of records (`log`, `watch`, `serve`)."""
+    return _flag("--jsonl", "jsonl", "Print one JSON object per line (JSON Lines), for streams and `jq -c`.")(func)

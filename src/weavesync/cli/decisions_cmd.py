@@ -34,7 +34,7 @@ from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import pending_hint, show_writes
-from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_row
+from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_origins, write_row
 from weavesync.cli.targets import parse_target
 from weavesync.engine import Ask, custom_choices, kept_apart
 from weavesync.engine.describe import external_text
@@ -96,7 +96,7 @@ def pending() -> None:
     if not rows:
         render.say(state, "no pending decisions")
         return
-    render.console().print(_pending_table(rows))
+    render.print_table(_pending_table(rows))
     render.say(state, pending_hint(rows))
 
 
@@ -270,7 +270,9 @@ def resolve(ctx: click.Context, increments: tuple[str, ...], every: bool, tracke
                              f"--{mode} fits none of the {len(misfits)} selected decisions; the first: {misfits[0]}")
         applied = _apply(session, choices)
         with progress(state, "writing to the trackers"):
-            writes = [write_row(w, None, "carrying out the answer") for w in drain(session, trigger="cli")]
+            drained = drain(session, trigger="cli")
+            origins = write_origins(session.store, drained)
+            writes = [write_row(w, origins[w.entry_id], "carrying out the answer") for w in drained]
         touched = {c.decision.increment for c in choices}
         left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions()
                 if d.increment in touched]

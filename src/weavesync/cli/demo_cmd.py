@@ -3,8 +3,10 @@
 The story itself lives in `weavesync.demo` (it emits plain events and returns a summary); this module only
 decides who answers the prompts and renders the events with rich. On a terminal (stdin and stdout both TTYs) the
 person at it answers step 2's questions through the same `TerminalPrompter` that `weavesync sync` uses; without
-one the demo answers yes itself and says so on screen, since a demo that stopped at a pending decision would show
-nothing. ``--json`` prints every event and the summary as one JSON document and never asks.
+one the demo shows what weavesync really does off a terminal: the questions become pending decisions (exit 3),
+`weavesync pending` lists them and `weavesync resolve --all --accept` finishes them. ``--json`` prints every
+event and the summary as one JSON document and never asks. The demo is a story told to a person, so its tables
+stay drawn as tables off a terminal too (the data commands print tab-separated rows there).
 
 `weavesync.demo` (and with it the sandbox and uvicorn) is imported only when the command runs, as the `sandbox`
 command does: other commands never pay for it.
@@ -86,7 +88,7 @@ def demo(directory: Path | None, interactive: bool | None) -> None:
 
     state = current_state()
     asking = can_ask(state, no_input=False) if interactive is None else (interactive and not state.json)
-    console = render.console()
+    console = render.story_console()
     events: list[Event] = []
 
     def emit(event: Event) -> None:

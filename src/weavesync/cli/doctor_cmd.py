@@ -33,7 +33,6 @@ def _where(finding: Finding) -> str:
 
 def render_text(state: AppState, project: str, findings: list[Finding]) -> None:
     shown = [f for f in findings if not state.quiet or f.severity in ("warning", "error")]
-    console = render.console()
     if shown:
         table = Table(title=Text(f"weavesync doctor: {project}"), title_justify="left")
         for name, wrap in (("Severity", False), ("Check", False), ("Where", False), ("Finding", True),
@@ -42,7 +41,7 @@ def render_text(state: AppState, project: str, findings: list[Finding]) -> None:
         for finding in shown:
             table.add_row(Text(finding.severity, style=_STYLE[finding.severity]), Text(finding.check),
                           Text(_where(finding)), Text(finding.message), Text(finding.fix or ""))
-        console.print(table)
+        render.print_table(table)
     counts = count(findings)
     summary = ", ".join(f"{n} {severity}" for severity, n in reversed(counts.items()))
     render.say(state, f"{'broken' if broken(findings) else 'healthy'}: {summary}")

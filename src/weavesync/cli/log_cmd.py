@@ -2,7 +2,8 @@
 
 Reads the JSON Lines files under ``.specweave/logs/`` through `weavesync.synclog.SyncLog`; it needs neither the
 config nor the state store, so the log stays readable when those are broken (which is when people read it).
-``--json`` prints JSON Lines, one record per line exactly as stored, so ``weavesync log --json | jq`` works.
+``--json`` prints one document (``{"records": [...], "skipped": N}``) like every other command; ``--jsonl`` prints
+JSON Lines, one record per line exactly as stored, so ``weavesync log --jsonl | jq -c`` streams.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from weavesync.cli import render
-from weavesync.cli.context import common_options, current_state, json_option
+from weavesync.cli.context import common_options, current_state, json_option, jsonl_option
 from weavesync.cli.helptext import examples
+from weavesync.errors import UsageError
 from weavesync.model import Tracker, parse_utc
 from weavesync.specweave import find_project
 from weavesync.synclog import SyncLog
@@ -116,7 +118,8 @@ def _conflict_table(records: list[dict[str, object]]) -> Table:
     "weavesync log --since 2h",
     "weavesync log --increment 0042 --tracker jira",
     "weavesync log --conflicts",
-    "weavesync log --json | jq -c 'select(.outcome == \"dead\")'",
+    "weavesync log --jsonl | jq -c 'select(.outcome == \"dead\")'",
+    "weavesync log --json | jq '.records | length'",
 ))
 @click.option("--increment", "increment", default=None, metavar="ID", help="Only this increment (id or number).")
 @click.option("--tracker", type=click.Choice([t.value for t in Tracker]), default=None, help="Only this tracker.")
@@ -125,20 +128,26 @@ def _conflict_table(records: list[dict[str, object]]) -> Table:
 @click.option("--conflicts", is_flag=True, default=False, help="Show the conflict history instead.")
 @common_options
 @json_option
+@jsonl_option
 def log(increment: str | None, tracker: str | None, since: datetime | None, conflicts: bool) -> None:
-    """Show the sync log: every attempt and outcome, oldest first (JSON Lines with --json)."""
+    """Show the sync log: every attempt and outcome, oldest first (one document with --json, lines with --jsonl)."""
     state = current_state()
+    if state.json and state.jsonl:
+        raise UsageError("give --json (one document) or --jsonl (one record per line), not both")
     project = find_project(state.project)
     synclog = SyncLog(project.logs_dir)
     records = [r for r in synclog.records(tracker=tracker, since=since, conflicts=conflicts)
                if matches_increment(r, increment)]
     if synclog.skipped:
-        render.warn(state, f"{synclog.skipped} unreadable line(s) skipped")
+        render.warn(state, f"{render.count(synclog.skipped, 'unreadable line')} skipped")
     if state.json:
+        render.print_json({"records": records, "skipped": synclog.skipped})
+        return
+    if state.jsonl:
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
         return
     if not records:
         render.say(state, "no conflicts recorded" if conflicts else "no sync log records")
         return
-    render.console().print(_conflict_table(records) if conflicts else _sync_table(records))
+    render.print_table(_conflict_table(records) if conflicts else _sync_table(records))

@@ -24,7 +24,7 @@ from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.session import open_session
 from weavesync.cli.sync_cmd import show_writes
-from weavesync.cli.sync_report import FAILED_WRITES, write_row
+from weavesync.cli.sync_report import FAILED_WRITES, write_origins, write_row
 from weavesync.executor import drain
 from weavesync.model import format_utc
 from weavesync.store import DeliveryRecord, OutboxEntry
@@ -91,11 +91,11 @@ def outbox() -> None:
                            "deliveries": [delivery_json(d) for d in aside]})
         return
     if aside:
-        render.console().print(_deliveries_table(aside))
+        render.print_table(_deliveries_table(aside))
     if not entries:
         render.say(state, "the outbox is empty: every write has landed")
         return
-    render.console().print(_table(entries))
+    render.print_table(_table(entries))
     dead = sum(1 for e in entries if e.state == "dead")
     if dead:
         render.say(state, f"{_entries(dead, 'dead ')}: fix the cause, then `weavesync retry --dead`")
@@ -116,7 +116,9 @@ def retry(ctx: click.Context, revive: bool) -> None:
     with open_session(state) as session:
         revived = session.store.revive_dead(now=session.now()) if revive else 0
         with progress(state, "writing to the trackers"):
-            writes = [write_row(w, None, "retried") for w in drain(session, trigger="retry")]
+            drained = drain(session, trigger="retry")
+            origins = write_origins(session.store, drained)
+            writes = [write_row(w, origins[w.entry_id], "retried") for w in drained]
         left = session.store.outbox(OPEN_STATES)
     code = exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes) else exitcodes.OK
     if state.json:

@@ -72,23 +72,32 @@ def _links_cell(row: IncrementRow) -> str:
 
 
 def _table(report: StatusReport) -> Table:
+    """Columns with nothing to say are left out: ``Archived`` when nothing is archived, ``spec.md`` when every
+    increment's spec.md agrees with its metadata.json (almost always)."""
     # Cells are `Text`, not strings: file names and items may contain [brackets] that rich would read as markup.
     table = Table(title=Text(f"SpecWeave increments in {report.project}"), title_justify="left")
+    archived = any(row.archived for row in report.increments)
+    mismatch = any(row.status_mismatch for row in report.increments)
     table.add_column("Increment", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Archived")
-    table.add_column("spec.md")
+    if archived:
+        table.add_column("Archived")
+    if mismatch:
+        table.add_column("spec.md")
     table.add_column("Links")
     for row in report.increments:
-        mismatch = f"differs: {row.spec_status}" if row.status_mismatch else ""
-        table.add_row(Text(row.id), Text(_status_cell(row), style=_STATUS_STYLE.get(row.status, "")),
-                      Text("yes" if row.archived else ""), Text(mismatch, style="yellow"), Text(_links_cell(row)))
+        cells = [Text(row.id), Text(_status_cell(row), style=_STATUS_STYLE.get(row.status, ""))]
+        if archived:
+            cells.append(Text("yes" if row.archived else ""))
+        if mismatch:
+            cells.append(Text(f"says {row.spec_status}" if row.status_mismatch else "", style="yellow"))
+        table.add_row(*cells, Text(_links_cell(row)))
     return table
 
 
 def render_text(state: AppState, report: StatusReport, remote_problems: tuple[TrackerProblem, ...] = ()) -> None:
     if report.increments:
-        render.console().print(_table(report))
+        render.print_table(_table(report))
     else:
         render.say(state, f"no readable increments in {report.project}")
     for row in report.increments:

@@ -18,11 +18,19 @@ from rich.text import Text
 from weavesync.cli import render
 from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
+from weavesync.cli.failures import report_problem
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
 from weavesync.cli.prompt import TerminalPrompter
 from weavesync.cli.session import can_ask, open_session
-from weavesync.cli.sync_report import FAILED_WRITES, ChangeRow, PendingRow, RunReport, build_report
+from weavesync.cli.sync_report import (
+    FAILED_WRITES,
+    ChangeRow,
+    PendingRow,
+    RunReport,
+    build_report,
+    write_origins,
+)
 from weavesync.engine.view import CONFLICT_STRATEGIES
 from weavesync.executor import Answer, SyncSession, plan, reconcile
 from weavesync.executor.reconcile import select
@@ -39,10 +47,20 @@ def statuses(session: SyncSession, refs: Sequence[str]) -> dict[str, Status]:
     return {inc.id: inc.status for inc in increments}
 
 
-def _change_text(row: ChangeRow) -> str:
+_FIELD_WORDS = {"base": "last agreed state"}
+"""`ChangeRow.field` values (stable in JSON) that need plainer words on screen."""
+
+
+def change_text(row: ChangeRow) -> str:
+    """``state: open → Closed (`completed`)``; ``last agreed state: now ...`` when there was nothing before."""
     if row.before is None and row.after is None:
         return ""
-    return f"{row.field}: {row.before or '-'} → {row.after or '-'}"
+    field = _FIELD_WORDS.get(row.field or "", row.field)
+    if row.before is None:
+        return f"{field}: now {row.after}"
+    if row.after is None:
+        return f"{field}: {row.before}"
+    return f"{field}: {row.before} → {row.after}"
 
 
 def _outcome_text(row: ChangeRow) -> str:
@@ -65,7 +83,7 @@ def changes_table(title: str, rows: Sequence[ChangeRow]) -> Table:
         if row.action == "none":
             continue
         table.add_row(Text(row.increment), Text(f"{row.tracker} {row.item}"), Text(row.action),
-                      Text(_change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
+                      Text(change_text(row)), Text(_outcome_text(row), style=_OUTCOME_STYLE.get(row.outcome, "")),
                       Text(row.reason))
     return table
 
@@ -74,7 +92,7 @@ def show_writes(state: AppState, title: str, writes: Sequence[ChangeRow]) -> Non
     """The outbox writes a command carried out (`resolve`, `retry`): their table unless ``--quiet``, and one
     ``error:`` line on stderr per write that died or failed."""
     if writes and not state.quiet:
-        render.console().print(changes_table(title, writes))
+        render.print_table(changes_table(title, writes))
     for write in writes:
         if write.outcome in FAILED_WRITES:
             click.echo(f"error: push to {write.tracker} {write.item} {write.outcome}: {write.error}", err=True)
@@ -84,18 +102,47 @@ def pending_hint(rows: Sequence[PendingRow]) -> str:
     """How to finish pending decisions: the same words `pending` and `resolve` use."""
     increments = sorted({row.increment for row in rows})
     which = "--all" if len(increments) > 1 else increments[0]
-    return (f"{len(rows)} decision(s) pending; see `weavesync pending`, then `weavesync resolve {which} --accept` "
-            "(take what each proposes), `--decline` (keep SpecWeave's status) or `--status S`")
+    return (f"{render.count(len(rows), 'decision')} pending; see `weavesync pending`, then `weavesync resolve "
+            f"{which} --accept` (take what each proposes), `--decline` (keep SpecWeave's status) or `--status S`")
 
 
-def _summary(report: RunReport) -> str:
-    counts: dict[str, int] = {}
+_DONE = "done"
+_SUMMARY: tuple[tuple[str, frozenset[str], str, str | None, str], ...] = (
+    # (action, outcomes, noun, plural, what happened) in the order the summary names them
+    ("push", frozenset({"ok", "noop"}), "item", None, "updated"),
+    ("push", frozenset({"planned"}), "item", None, "to update"),
+    ("push", frozenset({"queued"}), "write", None, "queued behind an earlier one"),
+    ("push", frozenset({"retrying"}), "write", None, "to retry later"),
+    ("push", FAILED_WRITES, "write", None, "failed"),
+    ("accept", frozenset({"applied"}), "SpecWeave status", "SpecWeave statuses", "taken from a tracker"),
+    ("accept", frozenset({"planned"}), "SpecWeave status", "SpecWeave statuses", "to take from a tracker"),
+    ("decision", frozenset({"pending", "ask"}), "decision", None, "for a person"),
+    ("decision", frozenset({_DONE}), "decision", None, "answered"),
+    ("conflict", frozenset({_DONE}), "conflict", None, "settled"),
+    ("agree", frozenset({"recorded"}), "link", None, "found in agreement (recorded)"),
+    ("agree", frozenset({"planned"}), "link", None, "in agreement, to record"),
+    ("gone", frozenset({_DONE}), "item", None, "gone"),
+    ("error", frozenset({_DONE}), "item", None, "not read"),
+)
+"""How `summary` words each kind of row; `_DONE` stands for any outcome not listed for the action."""
+
+
+def summary(report: RunReport) -> str:
+    """What the run did, counted in words: ``1 item updated, 3 in sync``."""
+    counts = [0] * len(_SUMMARY)
     for row in report.changes:
-        if row.action != "none":
-            key = f"{row.action} {row.outcome}"
-            counts[key] = counts.get(key, 0) + 1
-    parts = [f"{report.in_sync} link(s) in sync"] + [f"{key}: {n}" for key, n in sorted(counts.items())]
-    return "; ".join(parts)
+        if row.action == "none":
+            continue
+        kinds = [i for i, (action, outcomes, *_rest) in enumerate(_SUMMARY) if action == row.action]
+        exact = [i for i in kinds if row.outcome in _SUMMARY[i][1]]
+        fallback = [i for i in kinds if _DONE in _SUMMARY[i][1]]
+        for i in (exact or fallback)[:1]:
+            counts[i] += 1
+    parts = [f"{render.count(n, noun, plural)} {what}" for n, (_a, _o, noun, plural, what) in zip(
+        counts, _SUMMARY, strict=True) if n]
+    if report.kept_apart:
+        parts.append(f"{render.count(len(report.kept_apart), 'link')} kept apart on purpose")
+    return ", ".join([*parts, f"{report.in_sync} in sync"])
 
 
 def render_run(state: AppState, report: RunReport) -> None:
@@ -103,17 +150,16 @@ def render_run(state: AppState, report: RunReport) -> None:
         render.print_json(report.to_json())
         return
     if any(row.action != "none" for row in report.changes) and not state.quiet:
-        render.console().print(changes_table("Planned changes" if report.command == "plan" else "Sync",
-                                             report.changes))
+        render.print_table(changes_table("Planned changes" if report.command == "plan" else "Sync", report.changes))
     for number, increment, key, why in report.withdrawn:
         render.say(state, f"{increment}: decision {number} on {key} withdrawn: {why}")
     for increment, _key, why in report.kept_apart:
         render.say(state, f"{increment}: {why}")
-    render.say(state, _summary(report))
+    render.say(state, summary(report))
     if report.pending:
         render.say(state, pending_hint(report.pending))
     for problem in report.problems:
-        click.echo(f"error: {' '.join(problem.split())}", err=True)
+        report_problem(problem)
 
 
 def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_input: bool,
@@ -144,7 +190,7 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
             answers[ask.link.key] = answer
         after = statuses(session, refs) if command != "plan" else before
         report = build_report(command, direction, result, planned=command == "plan", local=before,
-                              current=after, answers=answers)
+                              current=after, answers=answers, origins=write_origins(session.store, result.writes))
     render_run(state, report)
     return report.exit_code
 

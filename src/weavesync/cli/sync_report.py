@@ -41,7 +41,7 @@ from weavesync.engine.describe import external_text, target_text
 from weavesync.executor import Answer, LinkResult, ReconcileReport, WriteOutcome
 from weavesync.executor.codec import ask_from_json
 from weavesync.model import Status, format_utc
-from weavesync.store import Decision
+from weavesync.store import Decision, Store
 
 FAILED_WRITES = frozenset({"dead", "failed"})
 
@@ -144,10 +144,29 @@ def _link_key(tracker: str, item: str) -> str:
     return f"{tracker}:{item}"
 
 
+def write_origins(store: Store, writes: Sequence[WriteOutcome]) -> dict[int, str | None]:
+    """For each write, the SpecWeave status its link agreed on before (its outbox entry's ``from``)."""
+    origins: dict[int, str | None] = {}
+    for write in writes:
+        entry = store.outbox_entry(write.entry_id)
+        origins[write.entry_id] = entry.desired.get("from") if entry is not None else None
+    return origins
+
+
+def reached(write: WriteOutcome) -> str | None:
+    """The item's state after a write that landed (its receipt), e.g. ``Closed``; None when it did not land."""
+    return external_text(write.receipt.state) if write.receipt is not None else None
+
+
 def write_row(write: WriteOutcome, before: str | None, reason: str) -> ChangeRow:
+    """A write carried out from the outbox (answers, retries): the SpecWeave status change it pushed, from the
+    status the link agreed on before (`before`), and the state the item reached."""
+    now = reached(write)
+    item = f"{write.tracker} {write.item}"
     return ChangeRow(increment=write.increment, tracker=write.tracker, item=write.item, action="push",
-                     field="state", before=before, after=f"`{write.status}`", outcome=write.outcome,
-                     reason=reason, attempts=write.attempts, error=write.error)
+                     field="status", before=f"`{before}`" if before else None, after=f"`{write.status}`",
+                     outcome=write.outcome, reason=f"{reason}; {item} is now {now}" if now else reason,
+                     attempts=write.attempts, error=write.error)
 
 
 def _answer_text(answer: Answer | None) -> str:
@@ -178,13 +197,15 @@ def _action_row(result: LinkResult, action: Action, *, planned: bool, local: Sta
 
     if isinstance(action, Push):
         write = writes.get(result.link.key)
+        wanted = target_text(action.target)
         if planned:
             outcome, attempts, error = "planned", None, None
         elif write is None:
             outcome, attempts, error = "queued", None, None
         else:
             outcome, attempts, error = write.outcome, write.attempts, write.error
-        return row("push", "state", seen, f"{target_text(action.target)} (`{action.status.value}`)", outcome,
+            wanted = reached(write) or wanted  # the state the write reached, not "a Completed state"
+        return row("push", "state", seen, f"{wanted} (`{action.status.value}`)", outcome,
                    attempts=attempts, error=error)
     if isinstance(action, ApplyLocal):
         return row("accept", "status", local.value if local else None, action.status.value,
@@ -208,10 +229,11 @@ def _action_row(result: LinkResult, action: Action, *, planned: bool, local: Sta
 
 
 def build_rows(report: ReconcileReport, *, planned: bool, local: Mapping[str, Status],
-               answers: Mapping[str, Answer | None]) -> list[ChangeRow]:
+               answers: Mapping[str, Answer | None],
+               origins: Mapping[int, str | None] | None = None) -> list[ChangeRow]:
     """One row per action of every link, then every write that no action of this run explains (writes of
     answered decisions, or older outbox entries drained now). `local` is each increment's status before the
-    run; `answers` maps a link key to what a person answered on the terminal."""
+    run; `answers` maps a link key to what a person answered on the terminal; `origins` is `write_origins`."""
     latest: dict[str, WriteOutcome] = {}
     for write in report.writes:
         latest[_link_key(write.tracker, write.item)] = write
@@ -232,7 +254,7 @@ def build_rows(report: ReconcileReport, *, planned: bool, local: Mapping[str, St
                 pushed.add(result.link.key)
     for write in report.writes:
         if _link_key(write.tracker, write.item) not in pushed:
-            rows.append(write_row(write, None, "outbox entry carried out"))
+            rows.append(write_row(write, (origins or {}).get(write.entry_id), "outbox entry carried out"))
     return rows
 
 
@@ -254,9 +276,10 @@ def exit_code(command: str, rows: Sequence[ChangeRow], pending: Sequence[Pending
 
 def build_report(command: str, direction: str, report: ReconcileReport, *, planned: bool,
                  local: Mapping[str, Status], current: Mapping[str, Status],
-                 answers: Mapping[str, Answer | None]) -> RunReport:
+                 answers: Mapping[str, Answer | None],
+                 origins: Mapping[int, str | None] | None = None) -> RunReport:
     """Everything a run shows. `current` is each increment's status after the run (for custom choices)."""
-    rows = build_rows(report, planned=planned, local=local, answers=answers)
+    rows = build_rows(report, planned=planned, local=local, answers=answers, origins=origins)
     pending = tuple(pending_row(d, current.get(d.increment)) for d in report.pending)
     last: dict[tuple[str, str], LinkResult] = {}
     for result in report.links:  # a second pass (after an accepted change) repeats links: the last one counts

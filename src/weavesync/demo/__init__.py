@@ -10,11 +10,11 @@ Like the `sandbox` command, only the demo imports `weavesync.sandbox`; product c
 
 from weavesync.demo.events import Emit, Event, Heading, Line, Table, plain_text, to_json
 from weavesync.demo.run import run_demo
-from weavesync.demo.steps import NO_TERMINAL, answer_yes
+from weavesync.demo.steps import RESOLVE_ALL
 from weavesync.demo.summary import ConflictFacts, DecisionTaken, DemoSummary, ItemState, RetryFacts
 
 __all__ = [
-    "NO_TERMINAL",
+    "RESOLVE_ALL",
     "ConflictFacts",
     "DecisionTaken",
     "DemoSummary",
@@ -25,7 +25,6 @@ __all__ = [
     "Line",
     "RetryFacts",
     "Table",
-    "answer_yes",
     "plain_text",
     "run_demo",
     "to_json",

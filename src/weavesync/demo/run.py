@@ -17,7 +17,7 @@ from pathlib import Path
 from weavesync.demo.events import Emit, Line
 from weavesync.demo.finale import final_states, step_log
 from weavesync.demo.project import write_project
-from weavesync.demo.steps import answer_yes, set_up, step_completion, step_person
+from weavesync.demo.steps import set_up, step_completion, step_person
 from weavesync.demo.summary import DemoSummary
 from weavesync.demo.trouble import step_conflict, step_failures
 from weavesync.demo.world import DemoWorld
@@ -44,9 +44,10 @@ def run_demo(emit: Emit, *, prompter: Prompter | None = None, directory: Path | 
              sandbox: Sandbox | None = None, clock: Callable[[], float] = time.monotonic) -> DemoSummary:
     """Run the five steps, emitting events as they happen, and return what the trackers and files hold at the end.
 
-    `prompter` answers step 2's questions (a terminal prompter when a person is there); None means nobody is, and
-    the demo answers yes itself, saying so on screen. `directory` keeps the project there (it must not already
-    hold `.specweave/`); otherwise a temporary folder is used and removed.
+    `prompter` answers step 2's questions (a terminal prompter when a person is there); None means nobody is: the
+    questions become pending decisions (as `weavesync sync` does off a terminal), which the demo then accepts the
+    way `weavesync resolve --all --accept` does, showing each command. `directory` keeps the project there (it
+    must not already hold `.specweave/`); otherwise a temporary folder is used and removed.
     """
     started = clock()
     interactive = prompter is not None
@@ -67,7 +68,7 @@ def run_demo(emit: Emit, *, prompter: Prompter | None = None, directory: Path | 
         world = DemoWorld(box, root, listener=_retry_line(emit))
         set_up(world, emit)
         step_completion(world, emit)
-        summary.decisions = step_person(world, emit, prompter or answer_yes(emit), interactive=interactive)
+        summary.decisions = step_person(world, emit, prompter)
         summary.retry = step_failures(world, emit)
         summary.conflict = step_conflict(world, emit)
         summary.log_records = step_log(world, emit)

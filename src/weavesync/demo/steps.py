@@ -1,4 +1,5 @@
-"""Set-up, step 1 (a completion flows out to three trackers) and step 2 (a person's changes flow in, with prompts).
+"""Set-up, step 1 (a completion flows out to three trackers) and step 2 (a person's changes flow in: asked on a
+terminal, pending decisions finished by `resolve` elsewhere).
 
 Each step is a small function: it changes something the way a person or SpecWeave would, runs weavesync's real
 `reconcile` once, and emits what happened, read back from the trackers rather than assumed.
@@ -15,11 +16,15 @@ from weavesync.demo.summary import DecisionTaken
 from weavesync.demo.world import DemoWorld
 from weavesync.engine import Ask
 from weavesync.engine.describe import external_text, tracker_name
-from weavesync.executor import Answer, Prompter, WriteOutcome, reconcile
+from weavesync.executor import Answer, Prompter, SyncSession, WriteOutcome, drain, reconcile, resolve_decisions
+from weavesync.executor.codec import ask_from_json
+from weavesync.exitcodes import PENDING
 from weavesync.model import Status, Tracker
 from weavesync.specweave import set_status
+from weavesync.store import Decision
 
-NO_TERMINAL = "no terminal: answering yes for you"
+RESOLVE_ALL = "weavesync resolve --all --accept"
+"""What a person types to accept every pending decision; the demo does the same through the executor's API."""
 
 
 def name(tracker: Tracker | str) -> str:
@@ -37,7 +42,7 @@ def writes_table(title: str, writes: Sequence[WriteOutcome]) -> Table:
 
 def set_up(world: DemoWorld, emit: Emit) -> None:
     """Alice files one item per link; weavesync links them and runs a first sync, which records the bases."""
-    emit(Heading(0, "Set-up: a SpecWeave project, the sandbox trackers, and linked items"))
+    emit(Heading(0, "Set-up: a SpecWeave project, the sandbox trackers, and linked items (US-003 mappings)"))
     emit(Line(f"project: {world.root} (4 increments, all `active`)", "dim"))
     for tracker, url in zip(Tracker, (world.sandbox.urls[n] for n in ("github", "jira", "ado")), strict=True):
         emit(Line(f"sandbox {name(tracker)}: {url}", "dim"))
@@ -53,13 +58,13 @@ def set_up(world: DemoWorld, emit: Emit) -> None:
     emit(Table("Linked items (each filed by alice, in the state `active` maps to)",
                ["Increment", "Item", "State", "URL"], rows))
     agreed = sum(1 for r in report.links if r.error is None)
-    emit(Line(f"first sync: {agreed} links already agree with SpecWeave; their bases are recorded, "
-              "nothing is written", "good"))
+    emit(Line(f"first sync: {agreed} links already agree with SpecWeave; that is recorded as each link's last "
+              "agreed state, nothing is written", "good"))
 
 
 def step_completion(world: DemoWorld, emit: Emit) -> None:
     """AC-US4-01: 0001 goes active -> completed in SpecWeave and GitHub, Jira and ADO follow."""
-    emit(Heading(1, "An increment is completed in SpecWeave; its three items follow"))
+    emit(Heading(1, "An increment is completed in SpecWeave; its three items follow (AC-US4-01, US-003)"))
     jira_key = world.item(CHECKOUT.id, Tracker.JIRA)
     seen = len(world.jira_history(jira_key))
     with world.session() as session:
@@ -96,20 +101,6 @@ def jira_hops(histories: Sequence[dict[str, object]]) -> list[str]:
     return hops
 
 
-def answer_yes(emit: Emit) -> Prompter:
-    """The demo's own answers when nobody is at a terminal: it says so, then accepts the proposal."""
-
-    def prompt(ask: Ask) -> Answer | None:
-        emit(Line(ask.question, "ask"))
-        if "yes" not in ask.choices:
-            emit(Line("no terminal: leaving this decision pending", "warn"))
-            return None
-        emit(Line(NO_TERMINAL, "warn"))
-        return Answer("yes")
-
-    return prompt
-
-
 def recording(prompter: Prompter, taken: list[DecisionTaken], by: str) -> Prompter:
     def prompt(ask: Ask) -> Answer | None:
         answer = prompter(ask)
@@ -122,9 +113,11 @@ def recording(prompter: Prompter, taken: list[DecisionTaken], by: str) -> Prompt
     return prompt
 
 
-def step_person(world: DemoWorld, emit: Emit, prompter: Prompter, *, interactive: bool) -> list[DecisionTaken]:
-    """AC-US4-02/03: alice reopens 0001's Jira issue and closes 0002's GitHub issue; weavesync asks about both."""
-    emit(Heading(2, "A person reopens and closes items in the trackers: weavesync asks (AC-US4-02/03)"))
+def step_person(world: DemoWorld, emit: Emit, prompter: Prompter | None) -> list[DecisionTaken]:
+    """AC-US4-02/03: alice reopens 0001's Jira issue and closes 0002's GitHub issue. With `prompter` (a person at a
+    terminal) weavesync asks; without one it does what it really does off a terminal: the changes become pending
+    decisions (exit 3), listed by `weavesync pending` and accepted by `weavesync resolve --all --accept`."""
+    emit(Heading(2, "A person reopens and closes items: weavesync asks, never guesses (AC-US4-02/03, US-007)"))
     reopened = world.item(CHECKOUT.id, Tracker.JIRA)
     closed = world.item(WISHLIST.id, Tracker.GITHUB)
     world.alice_sets(Tracker.JIRA, reopened, Status.ACTIVE)
@@ -132,19 +125,50 @@ def step_person(world: DemoWorld, emit: Emit, prompter: Prompter, *, interactive
     world.alice_sets(Tracker.GITHUB, closed, Status.COMPLETED)
     emit(Line(f"alice closes GitHub {closed} ({WISHLIST.id}): {state_of(world, Tracker.GITHUB, closed)}",
               "person"))
-    emit(Line("weavesync syncs; a person's change is never applied silently, so it asks:"))
     taken: list[DecisionTaken] = []
-    ask = recording(prompter, taken, "person" if interactive else "demo")
     with world.session() as session:
-        report = reconcile(session, session.policy(interactive=interactive), prompter=ask)
+        if prompter is not None:
+            emit(Line("$ weavesync sync   (on a terminal: a person's change is never applied silently, so it asks; "
+                      "the same prompt confirms a completion before it is pushed when promptUser is on, US-005)"))
+            report = reconcile(session, session.policy(interactive=True),
+                               prompter=recording(prompter, taken, "person"))
+            writes = list(report.writes)
+            for decision in report.pending:
+                emit(Line(f"pending: {decision.increment} ({decision.link_key}); `weavesync resolve "
+                          f"{decision.increment.split('-', 1)[0]}` finishes it later", "warn"))
+        else:
+            writes = _pending_then_resolved(session, emit, taken)
         for inc in (CHECKOUT, WISHLIST):
             emit(Line(f"SpecWeave: {inc.id} is now `{session.increment(inc.id).status.value}`", "good"))
-        if report.writes:
-            emit(writes_table("…and the answers flowed on to the other linked items (AC-US4-06)", report.writes))
-        for decision in report.pending:
-            emit(Line(f"pending: {decision.increment} ({decision.link_key}); `weavesync resolve "
-                      f"{decision.increment.split('-', 1)[0]}` finishes it later", "warn"))
+        if writes:
+            emit(writes_table("…and the answers flowed on to the other linked items (AC-US4-06)", writes))
     return taken
 
 
-__all__ = ["NO_TERMINAL", "answer_yes", "jira_hops", "set_up", "step_completion", "step_person"]
+def _pending_then_resolved(session: SyncSession, emit: Emit, taken: list[DecisionTaken]) -> list[WriteOutcome]:
+    """Off a terminal: `sync` stores the decisions and exits 3; `pending` lists them; `resolve --all --accept`
+    answers each with its own "accept" (yes), through the same executor call the command makes."""
+    emit(Line("$ weavesync sync   (no terminal here: a person's change is never applied silently and never "
+              "answered for you)"))
+    report = reconcile(session, session.policy(interactive=False))
+    emit(Line(f"exit {PENDING}: {len(report.pending)} decisions pending, stored for a person to answer", "warn"))
+    emit(Line("$ weavesync pending"))
+    rows = []
+    for decision in report.pending:
+        ask = ask_from_json(decision.payload)
+        rows.append([decision.increment, f"{name(ask.link.tracker)} {ask.link.item}", ask.question,
+                     ", ".join(ask.choices)])
+    emit(Table("Pending decisions", ["Increment", "Item", "Question", "Answers"], rows))
+    emit(Line(f"$ {RESOLVE_ALL}"))
+    by_increment: dict[str, list[tuple[Decision, Answer]]] = {}
+    for decision in report.pending:
+        ask = ask_from_json(decision.payload)
+        answer = Answer("yes" if "yes" in ask.choices else "use-external")
+        by_increment.setdefault(decision.increment, []).append((decision, answer))
+        taken.append(DecisionTaken(decision.increment, ask.link.item, ask.question, answer.choice, "resolve"))
+    for answered in by_increment.values():
+        resolve_decisions(session, answered, trigger="cli")
+    return drain(session, trigger="cli")
+
+
+__all__ = ["RESOLVE_ALL", "jira_hops", "set_up", "step_completion", "step_person"]

@@ -31,7 +31,8 @@ class DecisionTaken:
     question: str
     answer: str
     by: str
-    """`person` when typed on a terminal, `demo` when the demo answered for lack of a terminal."""
+    """`person` when typed on a terminal, `resolve` when answered like `weavesync resolve --all --accept` (off a
+    terminal, after the decision was stored as pending)."""
 
 
 @dataclass(frozen=True)

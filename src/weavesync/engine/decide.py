@@ -126,8 +126,8 @@ def decide(
         # §2 last row: first sync of the link.
         if satisfied:
             return [MoveBase(new_base=ctx.new_base(local),
-                             reason=f"first sync: {say.item_ref(view.link)} already expresses `{local.value}`; "
-                                    "base recorded")]
+                             reason=f"first sync: {say.item_ref(view.link)} already shows `{local.value}`; "
+                                    "recorded as the last agreed state")]
         if outbound_only:
             return _push(ctx, f"first sync of a user-story link: SpecWeave status is {local.value}")
         return _conflict(ctx)
@@ -150,7 +150,7 @@ def decide(
         change = say.local_change(view.base.local, local)
         if satisfied:
             return [MoveBase(new_base=ctx.new_base(local),
-                             reason=f"{change}; {say.item_ref(view.link)} already expresses it")]
+                             reason=f"{change}; {say.item_ref(view.link)} already shows it")]
         return _push(ctx, change)
 
     if remote_changed and not local_changed:

@@ -34,7 +34,9 @@ def external_text(state: ExternalState) -> str:
 
 
 def target_text(target: Target) -> str:
-    text = target.state or f"any {target.category} state"
+    """``closed (completed)``; a target naming only a category reads ``a state in the Completed category`` (the
+    workflow picks which one when the write happens; reports after the write name the state reached)."""
+    text = target.state or f"a state in the {target.category} category"
     if target.reason:
         text += f" ({target.reason})"
     if target.markers:

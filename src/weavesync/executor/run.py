@@ -17,6 +17,7 @@ from pathlib import Path
 
 import stamina
 
+from weavesync.engine.describe import external_text
 from weavesync.engine.retry import RetryPlan
 from weavesync.errors import TrackerError, WeavesyncError
 from weavesync.executor.codec import target_from_json
@@ -192,7 +193,10 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
     session.store.complete(entry.id, receipt={"version": receipt.version, "state": receipt.state.to_json(),
                                               "changed": receipt.changed, "commented": commented}, now=now)
     outcome.outcome = "ok" if receipt.changed or commented else "noop"
-    reason = entry.reason if receipt.changed else f"{entry.reason}; the item was already there"
+    # The state reached (the receipt's), not only the target: "a Completed state" becomes "now Closed".
+    reached = external_text(receipt.state)
+    reason = entry.reason if reached in entry.reason else f"{entry.reason}; now {reached}"
+    reason = reason if receipt.changed else f"{entry.reason}; the item was already there"
     if commented:
         reason += "; completion comment posted"
     _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)

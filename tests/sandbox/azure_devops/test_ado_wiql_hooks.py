@@ -35,6 +35,24 @@ def test_changed_date_with_time_needs_time_precision(ado: Ado) -> None:
     assert wiql(ado, day_only).status_code == 200
 
 
+def test_changed_date_takes_today_with_day_arithmetic(ado: Ado) -> None:
+    """`@today - 7` as the service accepts it: the item changed now is in the last week, not after tomorrow."""
+    item = ado.create("Task", "Changed today")
+
+    def ids(condition: str) -> list[int]:
+        response = wiql(ado, "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND "
+                             f"[System.ChangedDate] {condition}")
+        assert response.status_code == 200, response.text
+        return [w["id"] for w in response.json()["workItems"]]
+
+    assert item["id"] in ids(">= @today - 7")
+    assert item["id"] in ids(">= @Today")
+    assert item["id"] not in ids(">= @today + 1")
+    assert item["id"] not in ids("< @today-7")
+    refused = wiql(ado, "SELECT [System.Id] FROM WorkItems WHERE [System.ChangedDate] >= @today - 'x'")
+    assert refused.status_code == 400 and refused.json()["message"].startswith("TF51006")
+
+
 def test_changed_since_returns_ids_only_in_order(ado: Ado, alice: Ado) -> None:
     first = wiql(ado, "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project")
     as_of = first.json()["asOf"]

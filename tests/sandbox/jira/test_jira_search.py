@@ -19,6 +19,18 @@ def test_fields_default_to_id_only(bot: httpx.Client) -> None:
     assert "total" not in body
 
 
+def test_the_removed_search_endpoints_answer_410_gone(bot: httpx.Client) -> None:
+    """Jira Cloud removed /rest/api/{2,3}/search: 410 with Atlassian's message naming the replacement, not 404."""
+    for version in ("2", "3"):
+        for response in (bot.get(f"/rest/api/{version}/search", params={"jql": "project = CORE"}),
+                         bot.post(f"/rest/api/{version}/search", json={"jql": "project = CORE"})):
+            assert response.status_code == 410, response.text
+            [message] = response.json()["errorMessages"]
+            assert message.startswith("The requested API has been removed.")
+            assert f"/rest/api/{version}/search/jql" in message and "CHANGE-2046" in message
+    assert bot.get("/rest/api/3/searchx").status_code == 404, "other unknown paths stay 404"
+
+
 def test_unbounded_jql_is_rejected(bot: httpx.Client) -> None:
     for jql in ("order by key desc", ""):
         response = bot.post(SEARCH, json={"jql": jql})

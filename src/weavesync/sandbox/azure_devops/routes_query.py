@@ -41,7 +41,7 @@ def routes(svc: Service) -> list[Route]:
         top_raw = request.query_params.get("$top")
         top = int(top_raw) if top_raw and top_raw.isdigit() else None
         query = wiql.parse(body["query"])
-        tests = [wiql.matcher(c, project.name, time_precision) for c in query.conditions]
+        tests = [wiql.matcher(c, project.name, time_precision, svc.state.now()) for c in query.conditions]
         with svc.state.lock:
             as_of = iso(svc.state.now())
             candidates = _candidates(svc, query, time_precision)
@@ -140,7 +140,7 @@ def _candidates(svc: Service, query: wiql.Query, time_precision: bool) -> list[i
             return sorted({int(v) for v in cond.values})
     for cond in query.conditions:
         if cond.field.casefold() == "system.changeddate" and cond.op in (">=", ">") and time_precision:
-            since = wiql.parse_date(cond.values[0], time_precision, cond)
+            since = wiql.parse_date(cond.values[0], time_precision, cond, svc.state.now())
             return list(dict.fromkeys(svc.state.changed_since(since)))
     return list(svc.state.items)
 

@@ -4,7 +4,9 @@ Supported: ``SELECT [fields] FROM WorkItems [WHERE c AND c ...] [ORDER BY [field
 condition is one of ``[System.TeamProject] = @project|'name'``, ``[System.ChangedDate] >=|>|<=|< 'date'``,
 ``[System.Id] IN (1, 2)`` / ``= 3``, ``[System.State] =|<>|IN``, ``[System.WorkItemType] =|IN``,
 ``[System.Tags] CONTAINS 'tag'``. As on the service, a date literal with a time is only accepted when the request
-says ``timePrecision=true``; without it dates compare by day. Results are ids only, as the service returns them.
+says ``timePrecision=true``; without it dates compare by day. A date may also be the macro ``@today`` with day
+arithmetic (``@today - 7``, ``@today + 1``): midnight UTC of the sandbox's today, moved by that many days.
+Results are ids only, as the service returns them.
 """
 
 from __future__ import annotations
@@ -12,19 +14,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from weavesync.sandbox.azure_devops.errors import AdoError, bad_request
 from weavesync.sandbox.azure_devops.patch import split_tags
 
-_TOKEN = re.compile(r"\s*(?:(\[[^\]]+\])|('(?:[^']|'')*')|(@\w+)|(>=|<=|<>|=|>|<)|([(),])|(-?\d+)|([A-Za-z_]\w*))")
+_TOKEN = re.compile(r"\s*(?:(\[[^\]]+\])|('(?:[^']|'')*')|(@\w+)|(>=|<=|<>|=|>|<)|([(),])|(\d+)|([A-Za-z_]\w*)|([+-]))")
 MAX_RESULTS = 20000
 
 
 def _invalid(text: str) -> AdoError:
     return bad_request(f"TF51006: The query statement is missing or invalid: {text}", "InvalidQueryException",
                        error_code=600171, event_id=3200)
+
+
+@dataclass(frozen=True)
+class Today:
+    """The ``@today`` macro, `days` after (or before, when negative) today."""
+
+    days: int = 0
 
 
 @dataclass
@@ -114,6 +123,8 @@ def parse(text: str) -> Query:
 def _literal(token: str) -> Any:
     if token.startswith("'"):
         return token[1:-1].replace("''", "'")
+    if token.lower() == "@today":
+        return Today()
     if token.startswith("@"):
         return token.lower()
     if re.fullmatch(r"-?\d+", token):
@@ -138,10 +149,21 @@ def _condition(take: Callable[[], str], peek: Callable[[str], bool]) -> Conditio
         return Condition(name, "IN", values)
     if op not in ("=", "<>", ">=", "<=", ">", "<", "CONTAINS"):
         raise _invalid(f"operator {op!r} is not supported")
-    return Condition(name, op, [_literal(take())])
+    value = _literal(take())
+    if isinstance(value, Today) and (peek("+") or peek("-")):
+        sign = -1 if take() == "-" else 1
+        days = take()
+        if not days.isdigit():
+            raise _invalid(f"@today takes a whole number of days, got {days!r}")
+        value = Today(sign * int(days))
+    return Condition(name, op, [value])
 
 
-def parse_date(value: Any, time_precision: bool, cond: Condition) -> datetime:
+def parse_date(value: Any, time_precision: bool, cond: Condition, now: datetime) -> datetime:
+    """A date operand: a literal, or ``@today`` (+/- days) counted from `now` (the service's clock)."""
+    if isinstance(value, Today):
+        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight + timedelta(days=value.days)
     if not isinstance(value, str):
         raise _invalid(f"[{cond.field}] needs a date")
     has_time = "T" in value or ":" in value
@@ -170,7 +192,8 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     return bool(left < right)
 
 
-def matcher(cond: Condition, project_name: str, time_precision: bool) -> Callable[[dict[str, Any]], bool]:
+def matcher(cond: Condition, project_name: str, time_precision: bool,
+            now: datetime) -> Callable[[dict[str, Any]], bool]:
     """A predicate over an item's fields (with System.Id present) for one condition."""
     ref = cond.field.casefold()
     if ref in ("system.teamproject", "teamproject"):
@@ -181,7 +204,7 @@ def matcher(cond: Condition, project_name: str, time_precision: bool) -> Callabl
     if ref in ("system.changeddate", "changed date"):
         if cond.op not in (">=", "<=", ">", "<"):
             raise _invalid("[System.ChangedDate] supports >=, >, <=, <")
-        when = parse_date(cond.values[0], time_precision, cond)
+        when = parse_date(cond.values[0], time_precision, cond, now)
         if time_precision:
             return lambda f: _compare(cond.op, datetime.fromisoformat(f["System.ChangedDate"].replace("Z", "+00:00")),
                                       when)

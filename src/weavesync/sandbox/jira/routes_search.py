@@ -1,5 +1,8 @@
 """Enhanced search: ``GET/POST /rest/api/3/search/jql`` with nextPageToken paging.
 
+The old ``GET/POST /rest/api/{2,3}/search`` were removed from Jira Cloud (CHANGE-2046): they answer ``410 Gone``
+with Atlassian's own message pointing at ``/search/jql``, so a client still calling them fails as it would there.
+
 As in Jira Cloud: the JQL must be bounded, `fields` defaults to ``id`` only, there is no `total`, the last page
 has no `nextPageToken`, and a page holds at most 5,000 issues when only ids/keys are asked for but at most 100
 when fields are. A token pins the result list of the first page, so later pages are stable.
@@ -25,6 +28,17 @@ ID_ONLY = {"id", "key"}
 MAX_WITH_FIELDS = 100
 MAX_IDS = 5000
 INVALID_PAYLOAD = "Invalid request payload. Refer to the REST API documentation and try again."
+
+
+def removed_search(version: str) -> str:
+    """Jira Cloud's answer to the removed ``/rest/api/{version}/search`` (CHANGE-2046)."""
+    return (f"The requested API has been removed. Please migrate to the /rest/api/{version}/search/jql API. "
+            "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
+
+
+async def _gone(request: Request) -> Response:
+    version = request.url.path.split("/")[3]
+    return json_response({"errorMessages": [removed_search(version)], "errors": {}}, 410)
 
 
 def routes(site: Site) -> list[Route]:
@@ -89,4 +103,5 @@ def routes(site: Site) -> list[Route]:
         return search(user, request, data)
 
     return [Route("/rest/api/3/search/jql", search_get, methods=["GET"]),
-            Route("/rest/api/3/search/jql", search_post, methods=["POST"])]
+            Route("/rest/api/3/search/jql", search_post, methods=["POST"]),
+            *(Route(f"/rest/api/{version}/search", _gone, methods=["GET", "POST"]) for version in ("2", "3"))]
