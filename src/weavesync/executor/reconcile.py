@@ -103,18 +103,16 @@ def read_remote(session: SyncSession, increments: Iterable[Increment], progress:
     become decisions get who changed them from `name_changers` (a call each, only for those)."""
     tell = progress or _no_progress
     increments = list(increments)  # walked twice: to read, then to name who changed what
-    wanted: dict[Tracker, list[str]] = {}
+    wanted: dict[Tracker, dict[str, None]] = {}  # an ordered set per tracker: O(1) de-duplication
     for inc in increments:
         for link in inc.links:
-            items = wanted.setdefault(link.tracker, [])
-            if link.item not in items:
-                items.append(link.item)
+            wanted.setdefault(link.tracker, {})[link.item] = None
     found: dict[str, RemoteItem | None] = {}
     failures: dict[Tracker, str] = {}
     for index, (tracker, items) in enumerate(wanted.items()):
         tell(f"reading {len(items)} {tracker.value} item(s)", index, len(wanted))
         try:
-            got = session.adapter(tracker).read_many(items, session.mapping(tracker).managed)
+            got = session.adapter(tracker).read_many(list(items), session.mapping(tracker).managed)
         except (TrackerError, WeavesyncError) as exc:
             failures[tracker] = str(exc)
             continue
