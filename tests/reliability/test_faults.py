@@ -14,8 +14,6 @@ import random
 import time
 from pathlib import Path
 
-import pytest
-
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import ACCOUNTS, BOT, Sandbox
 from weavesync.trackers.http import Governor, governor_for
@@ -138,8 +136,3 @@ def test_changes_under_faults_land_exactly_once_with_one_comment(reliability_san
     assert changes >= (1000 if LONG else 50)
     found.assert_none()
 
-
-@pytest.mark.skipif(not LONG, reason="long run only")
-def test_long_run_flag_is_documented() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert "WEAVESYNC_LONG=1" in readme
