@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from weavesync.engine.retry import RetryPolicy
@@ -161,17 +162,27 @@ class World:
         local = self.local()
         inv.no_pending_decision_for_settled_link(self.decisions(), local, self.satisfied(local))
 
-    def settle(self, *, attempts: int = 8, wait: float = 30.0) -> list[Run]:
+    def settle(self, *, attempts: int = 8, wait: float = 30.0, retry_wait: float = 90.0) -> list[Run]:
         """No faults; sync until it reports nothing left to do (exit 0 or 3 and an empty outbox), for up to
-        `attempts` runs within `wait` seconds. Then the strong invariants."""
+        `attempts` runs within `wait` seconds. An entry the outbox rescheduled for later (a long backoff, by the
+        contract) is waited for, up to `retry_wait` seconds; an entry held by a dead worker is not. Then the
+        strong invariants."""
         self.faults.clear()
         runs: list[Run] = []
         deadline = time.monotonic() + wait
         while True:
             run = self.sync()
             runs.append(run)
-            if run.code in (0, 3) and not open_outbox(self.root):
+            left = open_outbox(self.root)
+            if run.code in (0, 3) and not left:
                 break
+            due = [e.next_attempt_at for e in left if e.state == "retrying"]
+            if due and len(due) == len(left):
+                pause = (min(due) - datetime.now(UTC)).total_seconds() + 0.2
+                if 0 < pause <= retry_wait:
+                    time.sleep(pause)
+                    deadline = max(deadline, time.monotonic() + 5)
+                    continue
             if len(runs) >= attempts or time.monotonic() > deadline:
                 break
             time.sleep(0.5)

@@ -1,0 +1,84 @@
+"""Fixed step sequences the random suites found, kept as reproductions: each runs the same invariants as the
+model-based test on a short, named story, so a fix can be checked in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weavesync.model import Status, Tracker
+from weavesync.sandbox import Sandbox
+
+from .harness import decision_item
+from .world import World
+
+
+def test_a_persons_move_back_to_to_do_while_active_is_decided(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
+    """alice moves the Jira epic In Progress -> To Do while the increment is active: SpecWeave does not express
+    To Do, so a sync must ask (or find them agreeing), never absorb it silently."""
+    world = World.build(reliability_sandbox, tmp_path, ["0001-back"], (Tracker.JIRA,))
+    try:
+        (ref,) = world.links["0001-back"]
+        world.person.jira_transition(ref[1], "To Do")
+        world.touched.add(ref)
+        run = world.sync()
+        assert run.code in (0, 3), str(run)
+        world.check_always("sync")
+        world.check_settled("after sync")
+    finally:
+        world.close()
+
+
+def test_a_decision_is_withdrawn_when_the_person_reverts(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
+    """alice closes the issue (a decision is pending), then reopens it: both sides agree again, so the next sync
+    withdraws the decision."""
+    world = World.build(reliability_sandbox, tmp_path, ["0001-revert"], (Tracker.GITHUB,))
+    try:
+        (ref,) = world.links["0001-revert"]
+        world.person.github_close(ref[1], "completed")
+        world.touched.add(ref)
+        assert world.sync().code == 3
+        assert [decision_item(d) for d in world.decisions()] == [ref]
+        world.person.github_reopen(ref[1])
+        assert world.remote.satisfies(*ref, Status.ACTIVE), "reopened with its label, the item expresses active"
+        world.sync()
+        world.check_always("sync after the revert")
+        world.check_after_sync()
+    finally:
+        world.close()
+
+
+def test_several_decisions_of_one_increment_are_resolved_at_once(reliability_sandbox: Sandbox,
+                                                                 tmp_path: Path) -> None:
+    """alice closes both items of one increment: two decisions; `resolve --accept` answers both."""
+    world = World.build(reliability_sandbox, tmp_path, ["0001-both"], (Tracker.GITHUB, Tracker.ADO))
+    try:
+        github, ado = world.links["0001-both"]
+        world.person.github_close(github[1], "completed")
+        world.person.ado_state(ado[1], "Closed")
+        world.touched |= {github, ado}
+        assert world.sync().code == 3
+        assert len(world.decisions()) == 2
+        run = world.cli.run("resolve", "0001-both", "--accept")
+        assert run.code == 0, f"resolving both decisions was refused: {run}"
+        world.check_always("resolve", ["0001-both"])
+        assert world.writer.status("0001-both") is Status.COMPLETED
+        world.settle()
+    finally:
+        world.close()
+
+
+def test_our_own_half_done_write_is_never_a_decision(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
+    """A push active -> paused adds the `paused` label, then the removal of `in-progress` keeps failing and the
+    sync is killed while it waits to retry: the item is half-way to weavesync's own target and the entry was in
+    flight. The next syncs take the entry over and finish the write; nobody is asked about it."""
+    world = World.build(reliability_sandbox, tmp_path, ["0001-half"], (Tracker.GITHUB,))
+    try:
+        world.set_local("0001-half", Status.PAUSED)
+        world.faults.script(Tracker.GITHUB, "503", method="DELETE", path=r"/labels/", times=50)
+        run = world.cli.run_and_kill(["sync", "--no-input"], 4.0)
+        assert run.killed, f"the sync should still be retrying: {run}"
+        world.faults.clear()
+        world.check_always("sync killed with the label removal failing")
+        world.settle()
+    finally:
+        world.close()
