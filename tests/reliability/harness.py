@@ -36,6 +36,8 @@ from weavesync.trackers.base import TrackerAdapter
 
 LONG = os.environ.get("WEAVESYNC_LONG", "").strip() not in ("", "0", "false", "no")
 """``WEAVESYNC_LONG=1`` runs the long versions of every proof suite (the only switch)."""
+TIMEOUT = 4 * 3600 if LONG else 600
+"""Seconds one proof test may take (pytest-timeout): generous, never a performance assertion."""
 
 SANDBOX_NAMES = {Tracker.GITHUB: "github", Tracker.JIRA: "jira", Tracker.ADO: "ado"}
 TERMINAL = (Status.COMPLETED, Status.ABANDONED)

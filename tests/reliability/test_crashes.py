@@ -18,13 +18,17 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import Sandbox
 
 from . import invariants as inv
 from .conftest import record_figures
-from .harness import LONG, TERMINAL, TRANSITIONS, open_outbox
+from .harness import LONG, TERMINAL, TIMEOUT, TRANSITIONS, open_outbox
 from .world import World
+
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 KILLS = 100 if LONG else 5
 SETTLE_EVERY = 5

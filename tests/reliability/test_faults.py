@@ -14,14 +14,18 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import ACCOUNTS, BOT, Sandbox
 from weavesync.trackers.http import Governor, governor_for
 
 from . import invariants as inv
 from .conftest import record_figures
-from .harness import ADO_FOR, JIRA_FOR, LONG, TERMINAL, TRANSITIONS, open_outbox
+from .harness import ADO_FOR, JIRA_FOR, LONG, TERMINAL, TIMEOUT, TRANSITIONS, open_outbox
 from .world import Ref, World
+
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 INCREMENTS = 12 if LONG else 6
 ROUNDS = 28 if LONG else 3

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -36,8 +37,10 @@ from weavesync.sandbox import Sandbox
 
 from . import invariants as inv
 from .conftest import record_figures
-from .harness import ADO_STATES, LONG, TRANSITIONS, Run, decision_item
+from .harness import ADO_STATES, LONG, TIMEOUT, TRANSITIONS, Run, decision_item
 from .world import Ref, World
+
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 LAYOUT = {"0001-alpha": (Tracker.GITHUB, Tracker.JIRA), "0002-beta": (Tracker.JIRA, Tracker.ADO)}
 STRATEGIES = ("prompt", "specweave-wins", "external-wins", "last-write-wins")

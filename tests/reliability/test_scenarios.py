@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from weavesync.model import Status, Tracker
 from weavesync.sandbox import Sandbox
 
-from .harness import decision_item
+from .harness import TIMEOUT, decision_item
 from .world import World
+
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 
 def test_a_persons_move_back_to_to_do_while_active_is_decided(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
