@@ -155,17 +155,23 @@ def outbox_drained(entries: Sequence[OutboxEntry]) -> None:
 def every_link_settled_or_decided(links: Mapping[str, Sequence[Ref]], local: Mapping[str, Status],
                                   satisfied: Mapping[Ref, bool], decisions: Sequence[Decision],
                                   declined: Iterable[Ref], touched_by_person: Iterable[Ref],
-                                  describe: Mapping[Ref, str]) -> None:
+                                  describe: Mapping[Ref, str], answered: Iterable[Ref] = ()) -> None:
     """After settling, each link is in sync, or a decision is pending for it, or a person's change was
     declined (the base took it; nothing to ask again). Otherwise a local change was lost (never pushed) or a
     person's change was absorbed without a decision."""
     decided = {decision_item(d) for d in decisions}
     declined_refs = set(declined)
+    answered_refs = set(answered)
     touched = set(touched_by_person)
     for inc, refs in links.items():
         for ref in refs:
             if satisfied[ref] or ref in decided or ref in declined_refs:
                 continue
+            if ref in answered_refs:
+                raise InvariantViolation("answered-link-settles",
+                                         f"{_ref(ref)} is {describe[ref]} after its decision was answered, {inc} is "
+                                         f"{local[inc].value}: the link never comes back in sync (a managed "
+                                         "label/tag the person left is not tidied)")
             if ref in touched:
                 raise InvariantViolation("no-change-absorbed-without-decision",
                                          f"{_ref(ref)} is {describe[ref]} (a person's change), {inc} is "

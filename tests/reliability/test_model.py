@@ -140,6 +140,7 @@ class SyncModel(RuleBasedStateMachine):
             person.ado_state(item, target)
         self.w.touched.add(ref)
         self.w.declined.discard(ref)
+        self.w.answered.discard(ref)
         FIGURES["person_changes"] += 1
         self.w.check_always("alice's change")
 
@@ -223,6 +224,8 @@ class SyncModel(RuleBasedStateMachine):
             self.w.touched.discard(ref)
             if mode == "decline" and decision.kind == "inbound":
                 self.w.declined.add(ref)
+            elif mode != "decline":
+                self.w.answered.add(ref)
         self.w.check_always(text, [] if mode == "decline" else [inc])
 
     def settle_due(self) -> bool:

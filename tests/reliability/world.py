@@ -47,6 +47,8 @@ class World:
     """Items a person changed (managed state) since the link was last seen settled."""
     declined: set[Ref] = field(default_factory=set)
     """Items whose person's change was declined: they may differ from SpecWeave until the next change."""
+    answered: set[Ref] = field(default_factory=set)
+    """Items whose decision was answered with yes / a status: they must come back in sync by weavesync's pushes."""
     trail: list[str] = field(default_factory=list)
     """The steps so far, for reproductions."""
     violations: inv.Violations | None = None
@@ -100,6 +102,7 @@ class World:
         self.expected[inc] = status
         # A new local status: a declined divergence is no longer "as decided".
         self.declined -= set(self.links[inc])
+        self.answered -= set(self.links[inc])
 
     def refs(self) -> list[Ref]:
         return [ref for refs in self.links.values() for ref in refs]
@@ -203,7 +206,7 @@ class World:
             for ref in refs:
                 with found.collect(step):
                     inv.every_link_settled_or_decided({inc: [ref]}, local, satisfied, decisions, self.declined,
-                                                      self.touched, describe)
+                                                      self.touched, describe, self.answered)
         for ref in self.refs():
             with found.collect(step):
                 inv.one_comment_per_completion(self.history(ref))
@@ -213,4 +216,5 @@ class World:
             if satisfied[ref] and (ref[0].value, ref[1]) not in decided:
                 self.touched.discard(ref)
                 self.declined.discard(ref)
+                self.answered.discard(ref)
         self._report(found)
