@@ -152,6 +152,43 @@ def test_watch_killed_at_random_points_loses_and_duplicates_nothing(reliability_
     found.assert_none()
 
 
+RACES = 100 if LONG else 5
+
+
+def test_specweave_writing_while_sync_runs_is_never_lost(reliability_sandbox: Sandbox, tmp_path: Path,
+                                                          seed: int) -> None:
+    """SpecWeave changes statuses at random moments while `weavesync sync` runs (it writes the same
+    metadata.json files: bases, accepted statuses). SpecWeave's write must survive, and be pushed."""
+    print(f"\nfile race suite seed={seed} (replay: WEAVESYNC_SEED={seed})")
+    rng = random.Random(seed + 2)
+    increments = [f"{n:04d}-race-{n}" for n in range(1, INCREMENTS + 1)]
+    world = World.build(reliability_sandbox, tmp_path, increments, TRACKERS)
+    found = inv.Violations()
+    world.violations = found
+    changes = 0
+    started = time.monotonic()
+    try:
+        for n in range(1, RACES + 1):
+            changes += change_some(world, rng, f"race {n} (before the sync)")
+            process = world.cli.start("sync", "--no-input")
+            time.sleep(rng.uniform(0.0, 2.5))
+            changes += change_some(world, rng, f"race {n} (while it runs)")
+            _out, err = process.communicate(timeout=300)
+            if process.returncode not in (0, 3):
+                found.found.append(f"race {n}: sync ended with {process.returncode}: {err[-500:]}")
+            world.check_always(f"race {n}")
+            if n % SETTLE_EVERY == 0 or n == RACES:
+                world.settle()
+    finally:
+        record_figures("file-race", seed=seed, races=RACES, changes=changes, comments=comment_count(world),
+                       violations=len(found.found), violations_by_kind=found.by_name(),
+                       seconds=round(time.monotonic() - started, 1))
+        world.close()
+    if found.found:
+        print("steps:\n  " + "\n  ".join(world.trail))
+    found.assert_none()
+
+
 def test_status_of_a_killed_run_is_still_what_specweave_wrote(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
     """A run killed before it wrote anything leaves SpecWeave's files exactly as SpecWeave wrote them."""
     world = World.build(reliability_sandbox, tmp_path, ["0001-quiet"], (Tracker.JIRA,))

@@ -112,6 +112,20 @@ class SyncModel(RuleBasedStateMachine):
         FIGURES["local_changes"] += 1
         self.w.check_always("SpecWeave change")
 
+    @rule(inc=st.sampled_from(sorted(LAYOUT)), pick=st.integers(0, 11), delay=st.floats(0.0, 2.0))
+    def specweave_changes_status_during_a_sync(self, inc: str, pick: int, delay: float) -> None:
+        choices = TRANSITIONS[self.w.expected[inc]]
+        target = choices[pick % len(choices)]
+        text = f"SpecWeave: {inc} {self.w.expected[inc].value} -> {target.value} {delay:.2f}s into a sync"
+        self.step(text)
+        process = self.w.cli.start("sync", "--no-input")
+        time.sleep(delay)
+        self.w.set_local(inc, target)
+        out, err = process.communicate(timeout=300)
+        FIGURES["local_changes"] += 1
+        FIGURES["syncs"] += 1
+        self.after_sync(Run(["sync", "--no-input"], process.returncode, out, err), text, [])
+
     # -- alice --
 
     @rule(index=st.integers(0, 3), pick=st.integers(0, 11))
