@@ -197,6 +197,10 @@ class Violations:
         return dict(Counter(re.search(r"\[([\w-]+)\]", f).group(1) if re.search(r"\[([\w-]+)\]", f) else "?"
                             for f in self.found))
 
+    def write(self, path: Path) -> None:
+        """Every violation, one per line (the assertion shows only the first 40)."""
+        path.write_text("".join(f"{line}\n" for line in self.found))
+
     def assert_none(self) -> None:
         if self.found:
             raise AssertionError(f"{len(self.found)} invariant violation(s) {self.by_name()}:\n" +

@@ -58,25 +58,33 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(reliability_s
     world.violations = found
     changes = kills = 0
     started = time.monotonic()
+    typical = 3.0  # seconds a sync that was not killed took, lately: kills are drawn within that span
+    n = 0
     try:
-        for n in range(1, KILLS + 1):
-            changes += change_some(world, rng, f"kill {n}")
-            after = rng.uniform(0.3, 4.0)
+        while kills < KILLS and n < 4 * KILLS:
+            n += 1
+            changes += change_some(world, rng, f"run {n}")
+            after = rng.uniform(0.3, max(0.8, typical))
+            began = time.monotonic()
             run = world.cli.run_and_kill(["sync", "--no-input"], after)
             kills += run.killed
-            world.note(f"kill {n}: sync killed after {after:.2f}s" if run.killed else f"kill {n}: sync ended first")
+            if not run.killed:
+                typical = 0.7 * typical + 0.3 * (time.monotonic() - began)
+            world.note(f"run {n}: sync killed after {after:.2f}s" if run.killed else f"run {n}: sync ended first")
             if not run.killed and run.code not in (0, 3):
-                found.found.append(f"kill {n}: sync ended with {run}")
-            world.check_always(f"after kill {n}")
-            if n % SETTLE_EVERY == 0 or n == KILLS:
+                found.found.append(f"run {n}: sync ended with {run}")
+            world.check_always(f"after run {n}")
+            if n % SETTLE_EVERY == 0 or kills >= KILLS:
                 world.settle()
     finally:
-        record_figures("kill-sync", seed=seed, kills=kills, changes=changes, comments=comment_count(world),
+        record_figures("kill-sync", seed=seed, kills=kills, runs=n, changes=changes, comments=comment_count(world),
                        violations=len(found.found), violations_by_kind=found.by_name(),
                        seconds=round(time.monotonic() - started, 1))
         world.close()
+        found.write(tmp_path / "violations.txt")
     if found.found:
         print("steps:\n  " + "\n  ".join(world.trail))
+    assert kills >= KILLS, f"only {kills} of {n} runs were still running when killed"
     found.assert_none()
 
 
@@ -147,6 +155,7 @@ def test_watch_killed_at_random_points_loses_and_duplicates_nothing(reliability_
                        violations=len(found.found), violations_by_kind=found.by_name(),
                        seconds=round(time.monotonic() - started, 1))
         world.close()
+        found.write(tmp_path / "violations.txt")
     if found.found:
         print("steps:\n  " + "\n  ".join(world.trail))
     found.assert_none()
@@ -184,6 +193,7 @@ def test_specweave_writing_while_sync_runs_is_never_lost(reliability_sandbox: Sa
                        violations=len(found.found), violations_by_kind=found.by_name(),
                        seconds=round(time.monotonic() - started, 1))
         world.close()
+        found.write(tmp_path / "violations.txt")
     if found.found:
         print("steps:\n  " + "\n  ".join(world.trail))
     found.assert_none()

@@ -137,6 +137,7 @@ def test_changes_under_faults_land_exactly_once_with_one_comment(reliability_san
                        violations_by_kind=found.by_name(), faults_by_kind=dict(world.faults.injected),
                        seconds=round(time.monotonic() - started, 1))
         world.close()
+        found.write(tmp_path / "violations.txt")
     assert changes >= (1000 if LONG else 50)
     found.assert_none()
 
