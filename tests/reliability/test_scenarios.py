@@ -109,3 +109,24 @@ def test_our_own_half_done_write_is_never_a_decision(reliability_sandbox: Sandbo
         world.settle()
     finally:
         world.close()
+
+
+def test_a_write_that_died_half_done_is_never_a_decision(reliability_sandbox: Sandbox, tmp_path: Path) -> None:
+    """A push ready_for_review -> completed closes the issue, then the removal of `in-review` fails on every
+    retry: the entry dies with the item half-way (closed, label left). Later syncs must not ask anyone about
+    weavesync's own half-done write; `weavesync retry --dead` then finishes it."""
+    world = World.build(reliability_sandbox, tmp_path, ["0001-dead"], (Tracker.GITHUB,))
+    try:
+        world.set_local("0001-dead", Status.READY_FOR_REVIEW)
+        world.settle()
+        world.set_local("0001-dead", Status.COMPLETED)
+        world.faults.script(Tracker.GITHUB, "500", method="DELETE", path=r"/labels/in-review", times=20)
+        world.sync_in_process()
+        world.faults.clear()
+        world.sync()
+        world.check_always("sync after the write died half-done")
+        revived = world.cli.run("retry", "--dead")
+        assert revived.code in (0, 1), str(revived)
+        world.settle()
+    finally:
+        world.close()
