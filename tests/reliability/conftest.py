@@ -45,7 +45,7 @@ def seed() -> int:
     """The run's seed: ``WEAVESYNC_SEED`` when set (to replay a run), else fixed in short runs, else random."""
     if os.environ.get("WEAVESYNC_SEED"):
         return int(os.environ["WEAVESYNC_SEED"])
-    return int.from_bytes(os.urandom(4), "big") if LONG else 20261204
+    return int.from_bytes(os.urandom(4), "big") if LONG else 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

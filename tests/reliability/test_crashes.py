@@ -161,7 +161,7 @@ def test_watch_killed_at_random_points_loses_and_duplicates_nothing(reliability_
     found.assert_none()
 
 
-RACES = 100 if LONG else 5
+RACES = 100 if LONG else 3
 
 
 def test_specweave_writing_while_sync_runs_is_never_lost(reliability_sandbox: Sandbox, tmp_path: Path,

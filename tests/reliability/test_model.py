@@ -7,7 +7,7 @@ unrelated labels and tags; `weavesync sync` with each conflict strategy and `--y
 429s and lost responses; `weavesync resolve` of one decision (`--link`) or of all of an increment's at once;
 `weavesync sync` killed with SIGKILL at a random moment; and settling (no faults, sync until done).
 
-Short (CI): 3 examples of up to 12 steps from a fixed seed (the same sequences every run, no example database).
+Short (CI): 5 examples of up to 8 steps from a fixed seed (the same sequences every run, no example database).
 Long (``WEAVESYNC_LONG=1``): 25 examples of up to 30 steps from a random seed, printed (``WEAVESYNC_SEED``
 replays it).
 """
@@ -273,7 +273,7 @@ def test_model_based_sync_keeps_every_invariant(reliability_sandbox: Sandbox, tm
     SyncModel.sandbox = reliability_sandbox
     SyncModel.base = tmp_path
     chosen = settings(
-        max_examples=25 if LONG else 3, stateful_step_count=30 if LONG else 12, deadline=None, database=None,
+        max_examples=25 if LONG else 5, stateful_step_count=30 if LONG else 8, deadline=None, database=None,
         derandomize=False, phases=(Phase.explicit, Phase.generate), print_blob=True,
         suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
     print(f"\nmodel-based test: seed {seed} (replay: {'WEAVESYNC_LONG=1 ' if LONG else ''}WEAVESYNC_SEED={seed})")
