@@ -28,9 +28,11 @@ PLANNED_COMMANDS = frozenset({
 })
 """Commands the guide describes that are being built under exactly these names (issues 6 and 7)."""
 
-OTHER_ENV = frozenset({"JIRA_EMAIL", "WEAVESYNC_DATABASE_URL", "NO_COLOR", "WEAVESYNC_GITHUB_TOKEN"})
-"""Names read outside config.load (JIRA_EMAIL in connection_for, the store URL, rich's NO_COLOR), and the CI
-example's repository secret WEAVESYNC_GITHUB_TOKEN (passed to weavesync as GITHUB_TOKEN, never read directly)."""
+OTHER_ENV = frozenset({"JIRA_EMAIL", "WEAVESYNC_DATABASE_URL", "NO_COLOR", "WEAVESYNC_GITHUB_TOKEN",
+                       "WEAVESYNC_LONG", "WEAVESYNC_SEED"})
+"""Names read outside config.load (JIRA_EMAIL in connection_for, the store URL, rich's NO_COLOR), the CI
+example's repository secret WEAVESYNC_GITHUB_TOKEN (passed to weavesync as GITHUB_TOKEN, never read directly),
+and the test suite's switches for the long reliability proofs (tests/reliability, docs/reliability.md)."""
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.S | re.M)
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
