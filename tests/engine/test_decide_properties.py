@@ -64,20 +64,27 @@ def test_decide_invariants(view: LinkView, policy: Policy) -> None:
         assert [type(a) for a in actions] == [MarkGone]
         return
 
-    # One link never both pushes and applies locally, neither now nor in any single answer.
-    assert not (any(isinstance(a, Push) for a in actions) and any(isinstance(a, ApplyLocal) for a in actions))
-    for ask in (a for a in actions if isinstance(a, Ask)):
-        for _, plan in ask.plans:
-            assert not (any(isinstance(a, Push) for a in plan) and any(isinstance(a, ApplyLocal) for a in plan))
+    # One link never pushes one status and applies another, neither now nor in any single answer. (It may push
+    # the status it takes from the item: only to tidy weavesync's own labels/tags, never the state.)
+    for plan in (actions, *(p for a in actions if isinstance(a, Ask) for _, p in a.plans)):
+        applied = {a.status for a in plan if isinstance(a, ApplyLocal)}
+        pushed = [a for a in plan if isinstance(a, Push)]
+        if applied:
+            assert all(p.status in applied and p.comment is None for p in pushed), plan
 
     # The observation that counts: the base's external state when the observation is an echo (§3).
     stale = view.base is not None and is_stale(view)
     effective = view.base.external if stale and view.base else view.remote.state
 
-    # Never pushes what the item already expresses; a push always writes the local status's target.
+    # Never pushes what the item already expresses; a push writes the target of the local status, or of the status
+    # this very decision takes from the item (tidying labels only: same state).
+    taken = {a.status for a in actions if isinstance(a, ApplyLocal)}
     for push in (a for a in actions if isinstance(a, Push)):
-        assert not mapping.satisfies(managed_part(effective, mapping.managed), view.local)
-        assert push.status is view.local and push.target == mapping.target(view.local)
+        status = push.status if push.status in taken else view.local
+        assert not mapping.satisfies(managed_part(effective, mapping.managed), status)
+        assert push.status is status and push.target == mapping.target(status)
+        if push.status in taken:
+            assert effective.state.casefold() == (push.target.state or effective.state).casefold()
 
     # Never asks about a state equal to the base, nor about an echo.
     inbound_asks = [a for a in actions if isinstance(a, Ask) and a.kind != "confirm"]

@@ -109,3 +109,25 @@ def test_item_half_way_through_our_own_write_is_completed_not_a_conflict() -> No
                         remote=item, base=base, partial_toward_local=partial)
         (action,) = decide(view, default_mappings()[Tracker.JIRA], Policy(), now=NOW, version_key=int_version_key)
         assert isinstance(action, expected), (partial, action)
+
+
+def test_accepting_a_close_tidies_only_weavesyncs_own_labels() -> None:
+    # alice closed the issue and left `in-progress` on it. Accepting `completed` must end with the link in sync:
+    # the label is weavesync's own, so a push removes it (no comment: the person closed it, not SpecWeave).
+    closed_labelled = ExternalState("closed", reason="completed", markers=frozenset({"in-progress"}))
+    (ask,) = run(Tracker.GITHUB, S.ACTIVE, closed_labelled, S.ACTIVE, GH_ACTIVE)
+    assert isinstance(ask, Ask)
+    yes = ask.plan("yes")
+    assert yes is not None
+    (push,) = [a for a in yes if isinstance(a, Push)]
+    assert push.status is S.COMPLETED and push.comment is None and "in-progress" not in push.target.markers
+    automatic = run(Tracker.GITHUB, S.ACTIVE, closed_labelled, S.ACTIVE, GH_ACTIVE, policy=Policy(prompt_user=False))
+    assert [type(a) for a in automatic] == [ApplyLocal, type(yes[1]), Push]
+
+
+def test_accepting_a_jira_reopen_to_to_do_never_moves_the_persons_state() -> None:
+    done = ExternalState("Done", category="done")
+    (ask,) = run(Tracker.JIRA, S.COMPLETED, JIRA_TO_DO, S.COMPLETED, done)
+    assert isinstance(ask, Ask) and ask.proposed is S.ACTIVE
+    yes = ask.plan("yes")
+    assert yes is not None and not any(isinstance(a, Push) for a in yes), "To Do stays: the person chose it"

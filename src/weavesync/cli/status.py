@@ -50,7 +50,7 @@ def remote_text(remote: Mapping[str, object]) -> str:
         text += f" [{', '.join(str(m) for m in markers)}]"
     verdict = remote.get("inSync")
     if remote.get("keptApart"):
-        text += ", kept apart on purpose (a person declined this change)"
+        text += ", kept apart on purpose (as a person answered)"
     elif verdict is not None:
         text += ", in sync" if verdict else ", out of sync"
     return text

@@ -22,7 +22,10 @@ DEFAULT_BASE = 1.0
 DEFAULT_CAP = 300.0
 DEFAULT_RETRY_AFTER_CAP = 3600.0
 """A server asking for more than an hour is treated as asking for an hour; the entry is rescheduled, not lost."""
-DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_MAX_ATTEMPTS = 20
+"""A write is several requests (a re-read, the state, each label, the comment), so when a tracker fails one request
+in five, one attempt fails about half the time: 8 attempts in a row failed often enough to bury good writes. 20,
+with exponential backoff capped at 5 minutes, span about an hour before an entry is dead and a person must look."""
 DEFAULT_SLEEP_THRESHOLD = 30.0
 """Waits longer than this go back to the outbox instead of holding a process (§6)."""
 
