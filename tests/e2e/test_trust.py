@@ -19,7 +19,6 @@ import pytest
 
 from weavesync.config import default_mappings
 from weavesync.engine.retry import RetryPolicy
-from weavesync.errors import UsageError
 from weavesync.executor import (
     Answer,
     StaleDecision,
@@ -199,15 +198,20 @@ def test_3_accepting_two_agreeing_decisions_applies_once(world: World) -> None:
         assert expresses(world, tracker, item, Status.COMPLETED)
 
 
-def test_3_accepting_disagreeing_decisions_is_refused_whole(world: World) -> None:
+def test_3_accepting_disagreeing_decisions_applies_the_first_and_asks_the_other_afresh(world: World) -> None:
     two_pending(world, Tracker.ADO, Status.ABANDONED)  # a GitHub close and an ADO Removed
-    result = cli_run(world, "resolve", INC, "--accept")
-    assert result.exit_code == 2 and "different statuses" in result.stderr
     with world.session() as session:
-        assert session.increment(INC).status is Status.ACTIVE
-        assert len(session.store.pending_decisions()) == 2, "nothing applied, nothing superseded"
-        with pytest.raises(UsageError):
-            resolve_decisions(session, [(d, Answer("yes")) for d in session.store.pending_decisions()])
+        first, second = session.store.pending_decisions()
+    result = cli_run(world, "resolve", INC, "--accept", "--json")
+    assert result.exit_code == 3, result.output
+    done = json.loads(result.stdout)
+    assert [r["id"] for r in done["resolved"]] == [first.id]
+    assert [r["id"] for r in done["refused"]] == [second.id] and "decided afresh" in done["refused"][0]["why"]
+    with world.session() as session:
+        assert session.increment(INC).status is Status(first.payload["proposed"])
+        (fresh,) = session.store.pending_decisions()
+        assert fresh.id not in (first.id, second.id) and fresh.link_key == second.link_key
+        assert fresh.kind == "conflict", "SpecWeave moved: the other link is now a conflict, asked afresh"
 
 
 def test_3_one_custom_status_for_two_decisions_then_a_later_change_is_pushed(world: World) -> None:

@@ -12,7 +12,8 @@ Which decisions: those of the INCREMENTs named, or ``--all``, narrowed by ``--tr
 does not fit one decision refuses that one (with why); the others are still answered. The answers of one
 increment are applied together (`executor.resolve_decisions`): each only to the question it was given for (both
 sides are read again; a decision whose link moved or settled since is refused and decided afresh), and
-SpecWeave's status moves once; answers of one increment that would set different statuses are refused together.
+SpecWeave's status moves once; of answers that would set different statuses, the oldest decision's sets it and the
+others are refused and asked afresh.
 Afterwards the outbox is drained so the resulting pushes land now.
 """
 

@@ -29,7 +29,7 @@ from weavesync.engine import (
     resolve_choice,
 )
 from weavesync.engine.view import OpenWrite
-from weavesync.errors import ConcurrentChange, SpecWeaveFileError, TrackerError, UsageError, WeavesyncError
+from weavesync.errors import ConcurrentChange, SpecWeaveFileError, TrackerError, WeavesyncError
 from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
@@ -381,11 +381,11 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
 
     Both sides are read again and every link decided afresh first. An answer is applied only to the question it
     was given for: when a link settled or its divergence changed since, the answer is refused (with the reason)
-    and the link is decided afresh. The answers that stand must agree on SpecWeave's status (a close accepted
-    on one tracker and a removal accepted on another cannot both be true): otherwise `UsageError`, and nothing
-    is applied. SpecWeave's status then moves once, every answered link's base is stored against that same
-    status, and the increment is decided again (nothing written yet) so the new status reaches the other links
-    through the outbox; `drain` carries the writes out.
+    and the link is decided afresh. SpecWeave has one status: the first answer that sets one decides it, and the
+    answers that would set another (a close accepted on one tracker, a removal on another) are refused and their
+    links decided afresh from the new status (`_one_status`). SpecWeave's status then moves once, every answered
+    link's base is stored against that same status, and the increment is decided again (nothing written yet) so
+    the new status reaches the other links through the outbox; `drain` carries the writes out.
     """
     outcome = Resolution()
     live = [(d, a) for d, a in answered if a.choice != "skip"]
@@ -412,12 +412,7 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
             continue
         plans.append((decision, current, answer,
                       resolve_choice(current, answer.choice, answer.custom, inc.status, now=now)))
-    statuses = {a.status for *_, actions in plans for a in actions if isinstance(a, ApplyLocal)}
-    if len(statuses) > 1:
-        asked_for = "; ".join(f"{d.link_key} → {', '.join(a.status.value for a in acts if isinstance(a, ApplyLocal))}"
-                              for d, _, _, acts in plans if any(isinstance(a, ApplyLocal) for a in acts))
-        raise UsageError(f"the answers for {inc.id} would set different statuses ({asked_for}); nothing was applied",
-                         hint="answer one decision with --link TRACKER:ITEM, or set one status for all with --status S")
+    plans = _one_status(plans, outcome)
     bases: dict[str, Base | None] = {}
     local_changes: list[tuple[Status, str]] = []
     for decision, ask, answer, actions in plans:
@@ -436,6 +431,26 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
     # asked afresh.
     reconcile(session, policy, [inc.id], trigger=trigger, execute=False)
     return outcome
+
+
+def _one_status(plans: list[tuple[Decision, Ask, Answer, list[Action]]], outcome: Resolution
+                ) -> list[tuple[Decision, Ask, Answer, list[Action]]]:
+    """The answers that can stand together. SpecWeave has one status: the first answer (oldest decision) that sets
+    one decides it; the answers that set another, or keep or push the status it replaces, are refused (their links
+    are decided afresh from the new status, and asked again where they still diverge)."""
+    chosen = next((a.status for *_, acts in plans for a in acts if isinstance(a, ApplyLocal)), None)
+    if chosen is None:
+        return plans
+    kept: list[tuple[Decision, Ask, Answer, list[Action]]] = []
+    for plan in plans:
+        decision, ask, _, actions = plan
+        sets = {a.status for a in actions if isinstance(a, ApplyLocal)}
+        if sets == {chosen} or (not sets and ask.local == chosen):
+            kept.append(plan)
+        else:
+            outcome.refused.append((decision, f"another answer of the same command set increment {ask.increment} to "
+                                              f"`{chosen.value}` first; this question is decided afresh from there"))
+    return kept
 
 
 def _moved_since(asked: Ask, current: Ask | None, result: LinkResult | None) -> str:
