@@ -366,3 +366,17 @@ def test_4_a_write_cut_short_elsewhere_is_completed_not_asked(world: World) -> N
         assert not report.pending and not session.store.conflicts()
         assert [w.outcome for w in report.writes] == ["ok"]
     assert expresses(world, Tracker.JIRA, item, Status.COMPLETED)
+
+
+def test_7_a_crashed_close_that_landed_still_gets_its_comment_when_superseded(world: World) -> None:
+    item = linked(world, Tracker.GITHUB)
+    mapping = default_mappings()[Tracker.GITHUB]
+    with world.session() as session:
+        claimed_by_a_dead_worker(session, Status.ABANDONED)
+        # The dead worker's close landed (state and labels), then it died before commenting.
+        session.adapter(Tracker.GITHUB).write(item, mapping.target(Status.ABANDONED), mapping.managed)
+        set_status(session.increment(INC), Status.ACTIVE, now=datetime.now(UTC))
+        report = reconcile(session, quiet(session))
+        assert not report.pending
+    assert expresses(world, Tracker.GITHUB, item, Status.ACTIVE)
+    assert len(completion_comments(world, Tracker.GITHUB, item)) == 1, "the close that happened is announced once"

@@ -53,6 +53,7 @@ def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000)
     """Carry out every due outbox entry, link by link in order, until nothing is due."""
     outcomes: list[WriteOutcome] = []
     free_dead_claims(session)
+    _announce_landed(session, session.store.supersede_abandoned_heads(session.now()), trigger)
     for _ in range(max_rounds):
         entries = session.store.claim(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS)
         if not entries:
@@ -71,6 +72,29 @@ def free_dead_claims(session: SyncSession) -> int:
     kill -9): their entries are taken over now, not when the lease runs out. Returns how many were freed."""
     dead = [w for w in session.store.in_flight_claimers() if _dead_here(w)]
     return session.store.expire_claims(dead, now=session.now()) if dead else 0
+
+
+def _announce_landed(session: SyncSession, superseded: list[OutboxEntry], trigger: str) -> None:
+    """A crashed write replaced by a newer desired state may have landed before the crash (the issue was closed)
+    without its completion comment. Where the item still shows the superseded state, post the comment it owed
+    (found by its marker, so never twice) before the newer write moves the item on."""
+    owing = [e for e in superseded if e.desired.get("comment")]
+    for entry in owing:
+        tracker = Tracker(entry.tracker)
+        try:
+            mapping = session.mapping(tracker)
+            adapter = session.adapter(tracker)
+            seen = adapter.read_many([entry.item], mapping.managed).get(entry.item)
+            if seen is None or not mapping.satisfies(seen.state, Status(entry.desired["status"])):
+                continue  # the old write never landed: nothing to announce
+            if adapter.comment(entry.item, entry.desired["comment"], entry.op_id):
+                _log(session, entry, entry.desired.get("from"), entry.desired["status"],
+                     f"{entry.reason}; completion comment posted for a write that landed before its worker died",
+                     trigger, "ok", entry.attempts + 1)
+        except (WeavesyncError, ValueError, KeyError) as exc:
+            _log(session, entry, entry.desired.get("from"), entry.desired.get("status"),
+                 "completion comment of a superseded write not posted", trigger, "failed", entry.attempts + 1,
+                 error=str(exc))
 
 
 def _dead_here(worker: str) -> bool:

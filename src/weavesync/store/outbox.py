@@ -121,7 +121,7 @@ def claim(
     """
     if limit <= 0:
         return []
-    _supersede_abandoned_heads(conn, now)
+    supersede_abandoned_heads(conn, now)
     earlier = outbox.alias("earlier")
     blocked = exists().where(
         earlier.c.link_key == outbox.c.link_key,
@@ -196,21 +196,28 @@ def expire_claims(conn: Connection, workers: Iterable[str], *, now: datetime) ->
     return int(result.rowcount)
 
 
-def _supersede_abandoned_heads(conn: Connection, now: datetime) -> None:
+def supersede_abandoned_heads(conn: Connection, now: datetime) -> list[OutboxEntry]:
     """An in-flight entry whose worker is gone (lease over) and that has a newer desired state queued behind it
     is obsolete: replaying it would write a status that is no longer wanted before the wanted one (an issue
-    closed, then reopened). The newer entry re-reads the item and finishes from whatever state it is in."""
+    closed, then reopened). The newer entry re-reads the item and finishes from whatever state it is in.
+    Returns the entries superseded (as they were), so the caller can finish what of them may already have landed
+    (a completion comment owed for a close that did happen)."""
     newer = outbox.alias("newer")
     queued_behind = exists().where(
         newer.c.link_key == outbox.c.link_key,
         newer.c.id > outbox.c.id,
         newer.c.state.in_(_REPLACEABLE),
     )
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.state == "in_flight", outbox.c.lease_expires_at <= now, queued_behind)
-        .values(state="superseded", lease_expires_at=None, updated_at=now)
-    )
+    stale = [OutboxEntry.from_row(r) for r in conn.execute(
+        select(outbox).where(outbox.c.state == "in_flight", outbox.c.lease_expires_at <= now, queued_behind)
+        .with_for_update(skip_locked=True))]
+    if stale:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([e.id for e in stale]), outbox.c.state == "in_flight")
+            .values(state="superseded", lease_expires_at=None, updated_at=now)
+        )
+    return stale
 
 
 def extend_lease(conn: Connection, entry_id: int, *, worker: str, now: datetime, lease_seconds: float) -> bool:

@@ -162,6 +162,11 @@ class Store:
         with self._read() as conn:
             return _outbox.open_writes(conn, link_keys)
 
+    def supersede_abandoned_heads(self, now: datetime) -> list[OutboxEntry]:
+        """See `weavesync.store.outbox.supersede_abandoned_heads` (`claim` does it too, without telling)."""
+        with self.transaction() as conn:
+            return _outbox.supersede_abandoned_heads(conn, now)
+
     def in_flight_claimers(self) -> list[str]:
         with self._read() as conn:
             return _outbox.in_flight_claimers(conn)
