@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,8 +53,10 @@ def drain(session: SyncSession, *, trigger: str = "cli", max_rounds: int = 1000)
     """Carry out every due outbox entry, link by link in order, until nothing is due."""
     outcomes: list[WriteOutcome] = []
     free_dead_claims(session)
-    _announce_landed(session, session.store.supersede_abandoned_heads(session.now()), trigger)
     for _ in range(max_rounds):
+        # Before each claim (leases run out while a drain works): crashed writes that a newer state replaces are
+        # superseded here, where what of them landed is announced, rather than silently inside `claim`.
+        _announce_landed(session, session.store.supersede_abandoned_heads(session.now()), trigger)
         entries = session.store.claim(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS)
         if not entries:
             break
@@ -85,8 +87,11 @@ def _announce_landed(session: SyncSession, superseded: list[OutboxEntry], trigge
             mapping = session.mapping(tracker)
             adapter = session.adapter(tracker)
             seen = adapter.read_many([entry.item], mapping.managed).get(entry.item)
-            if seen is None or not mapping.satisfies(seen.state, Status(entry.desired["status"])):
-                continue  # the old write never landed: nothing to announce
+            target = target_from_json(entry.desired["target"])
+            # Landed means the state did (closed as not planned), whatever became of weavesync's own labels.
+            if seen is None or not mapping.satisfies(replace(seen.state, markers=target.markers),
+                                                     Status(entry.desired["status"])):
+                continue  # the old write never changed the state: nothing to announce
             if adapter.comment(entry.item, entry.desired["comment"], entry.op_id):
                 _log(session, entry, entry.desired.get("from"), entry.desired["status"],
                      f"{entry.reason}; completion comment posted for a write that landed before its worker died",
@@ -233,6 +238,8 @@ def _store_receipt(session: SyncSession, entry: OutboxEntry, receipt: Receipt, s
     with session.store.transaction() as conn:
         session.store.record_receipt(conn, link_key=entry.link_key, version=receipt.version,
                                      state=receipt.state.to_json(), op_id=entry.op_id, now=now)
+        session.store.note_landed(entry.id, receipt={"version": receipt.version, "state": receipt.state.to_json(),
+                                                     "changed": receipt.changed}, now=now, conn=conn)
     try:
         inc = session.increment(entry.increment)
         write_bases(inc, {entry.link_key: Base(local=status, external=receipt.state, version=receipt.version,

@@ -15,7 +15,10 @@ open (pending, in_flight, retrying or dead). Only a head is ever claimed, so:
 
 Replacement. A desired state is a whole state, not an operation, so a newer one for the same link replaces
 the newest entry that has not started (pending or retrying) in place: new desired/reason/trigger/op id,
-attempts and error reset. A retrying entry keeps its `next_attempt_at`, because the wait it holds came from
+attempts and error reset. The same desired state again is the same operation: the open entry is returned as it
+is (same op id, so a comment an earlier attempt posted is found by its marker). A retrying entry whose state
+write already landed and whose comment is still owed (`note_landed`) is not replaced: the newer state queues
+behind it, so the change that did happen is announced. A retrying entry keeps its `next_attempt_at`, because the wait it holds came from
 the tracker (Retry-After) and a new state does not make the tracker less busy. If the newest entry is in
 flight, the new state is queued behind it.
 
@@ -74,10 +77,14 @@ def put_desired(
     )
     newest = conn.execute(
         select(outbox)
-        .where(outbox.c.link_key == link_key, outbox.c.state.in_(OPEN_STATES))
+        .where(outbox.c.link_key == link_key, outbox.c.state.in_(("pending", "in_flight", "retrying")))
         .order_by(outbox.c.id.desc())
         .limit(1)
     ).first()
+    if newest is not None and same_write(newest.desired, desired):
+        # The same desired state is already owed: one operation, one op id, so its comment marker finds the
+        # comment an earlier attempt may have posted (a second op id would post it again).
+        return OutboxEntry.from_row(newest)
     values: dict[str, Any] = {
         "op_id": new_op,
         "increment": increment,
@@ -90,7 +97,8 @@ def put_desired(
         "last_error": None,
         "updated_at": now,
     }
-    if newest is not None and newest.state in _REPLACEABLE:
+    landed = newest is not None and newest.receipt is not None and bool((newest.desired or {}).get("comment"))
+    if newest is not None and newest.state in _REPLACEABLE and not landed:
         replaced = conn.execute(
             update(outbox)
             .where(outbox.c.id == newest.id, outbox.c.state.in_(_REPLACEABLE))
@@ -109,6 +117,20 @@ def put_desired(
         )
     )
     return _get(conn, inserted_id(result))
+
+
+def same_write(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Do two desired states ask for the same write? Everything but where they came from (``from``) counts."""
+    if a is None or b is None:
+        return False
+    return {k: v for k, v in a.items() if k != "from"} == {k: v for k, v in b.items() if k != "from"}
+
+
+def note_landed(conn: Connection, entry_id: int, *, receipt: dict[str, Any], now: datetime) -> None:
+    """The entry's state write landed (its receipt) while something of it is still owed (the comment). A newer
+    desired state then queues behind it instead of replacing it, so the comment for a change that did happen is
+    never dropped."""
+    conn.execute(update(outbox).where(outbox.c.id == entry_id).values(receipt=receipt, updated_at=now))
 
 
 def claim(

@@ -162,6 +162,11 @@ class Store:
         with self._read() as conn:
             return _outbox.open_writes(conn, link_keys)
 
+    def note_landed(self, entry_id: int, *, receipt: dict[str, Any], now: datetime,
+                    conn: Connection | None = None) -> None:
+        with self._write(conn) as c:
+            _outbox.note_landed(c, entry_id, receipt=receipt, now=now)
+
     def supersede_abandoned_heads(self, now: datetime) -> list[OutboxEntry]:
         """See `weavesync.store.outbox.supersede_abandoned_heads` (`claim` does it too, without telling)."""
         with self.transaction() as conn:
