@@ -255,8 +255,9 @@ def resolve(ctx: click.Context, increments: tuple[str, ...], every: bool, tracke
 
     Without a flag, each decision is asked on the terminal. A flag that does not fit a decision (--status S not
     allowed from its current status, --accept on a question that proposes nothing) refuses that one, with why, and
-    the others are still answered; so is an answer to a question whose link moved since it was asked. Exit codes:
-    0 done, 1 a push failed, 2 nothing could be answered as asked, 3 decisions are still pending.
+    the others are still answered; so is an answer to a question whose link moved since it was asked (that link
+    is asked afresh). Exit codes: 0 done, 1 a push failed, 2 the flag fits none of the selected decisions, 3
+    decisions are still pending.
     """
     mode = _mode(accept, decline, status_text)
     custom = _parse_status(status_text) if status_text is not None else None
@@ -278,8 +279,8 @@ def resolve(ctx: click.Context, increments: tuple[str, ...], every: bool, tracke
         left = [pending_row(d, _current(session, d.increment)) for d in session.store.pending_decisions()
                 if d.increment in touched]
     refused = [c for c in choices if c.refused is not None]
+    # A refused answer is not a usage error: the question it answered moved, and the link is asked afresh (3).
     code = (exitcodes.ERROR if any(w.outcome in FAILED_WRITES for w in writes)
-            else exitcodes.USAGE if refused and not applied and mode is not None
             else exitcodes.PENDING if left else exitcodes.OK)
     resolved = [{"id": c.decision.id, "increment": c.decision.increment, "tracker": c.ask.link.tracker.value,
                  "item": c.ask.link.item, "kind": c.ask.kind, "answer": c.answer.choice if c.answer else None,
