@@ -31,7 +31,7 @@ from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
-from weavesync.cli.prompt import TerminalPrompter
+from weavesync.cli.prompt import TerminalPrompter, specweave_rules
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import pending_hint, show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_row
@@ -165,7 +165,7 @@ def _answers(session: SyncSession, state: AppState, decisions: list[Decision], m
     if mode is None and not can_ask(state, no_input=False):
         raise UsageError("give --accept, --decline or --status S (no terminal to ask on)",
                          hint="see each decision's question and answers with `weavesync pending`")
-    prompter = TerminalPrompter(render.console()) if mode is None else None
+    prompter = TerminalPrompter(render.console(), rules=specweave_rules(session)) if mode is None else None
     current: dict[str, Status] = {}
     out: list[_Choice] = []
     for decision in decisions:

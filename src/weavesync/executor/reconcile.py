@@ -34,7 +34,8 @@ from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
 from weavesync.model import Base, Link, RemoteItem, Status, Tracker
-from weavesync.specweave import Increment, set_status, write_bases
+from weavesync.specweave import Increment, write_bases
+from weavesync.specweave.rules import apply_status, check_status
 from weavesync.store import Decision, OutboxEntry
 
 
@@ -65,6 +66,8 @@ class ReconcileReport:
     writes: list[WriteOutcome] = field(default_factory=list)
     pending: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What SpecWeave's rules said about a status change that was made (a WIP limit passed, a restore)."""
 
     @property
     def failed(self) -> bool:
@@ -417,6 +420,8 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
                               for d, _, _, acts in plans if any(isinstance(a, ApplyLocal) for a in acts))
         raise UsageError(f"the answers for {inc.id} would set different statuses ({asked_for}); nothing was applied",
                          hint="answer one decision with --link TRACKER:ITEM, or set one status for all with --status S")
+    for status in statuses:  # SpecWeave's rules (WIP hard cap, the archive): RuleRefused, nothing applied
+        check_status(session.project, inc, status)
     bases: dict[str, Base | None] = {}
     local_changes: list[tuple[Status, str]] = []
     for decision, ask, answer, actions in plans:
@@ -505,7 +510,9 @@ def _commit_local(session: SyncSession, inc: Increment, bases: dict[str, Base | 
     try:
         if local_changes:
             status, reason = local_changes[-1]
-            inc = set_status(inc, status, now=session.now(), reason=reason)
+            applied = apply_status(session.project, inc, status, now=session.now(), reason=reason)
+            inc = applied.increment
+            report.warnings.extend(f"{inc.id}: {w}" for w in applied.warnings)
         if bases:
             inc = write_bases(inc, bases)
     except ConcurrentChange as exc:
