@@ -23,9 +23,9 @@ from weavesync.config.mapping import (
     build_mapping,
     default_mappings,
     status_from_key,
-    tracker_from_name,
 )
 from weavesync.config.places import PLACE_KEYS, read_places
+from weavesync.config.shapes import merged_overrides
 from weavesync.config.validate import Problem, validate_config
 from weavesync.errors import ConfigError
 from weavesync.model import Connection, Secret, Status, Tracker
@@ -138,7 +138,7 @@ def _from_sync(
     block: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     resolutions = dict(DEFAULT_JIRA_RESOLUTIONS)
     resolutions.update(_read_resolutions(block))
-    overrides = _mapping_overrides(block.get("mappings"))
+    overrides = merged_overrides(block)
     mappings = {
         tracker: build_mapping(tracker, overrides.get(tracker), jira_resolutions=resolutions) for tracker in Tracker
     }
@@ -204,16 +204,6 @@ def _read_resolutions(block: Mapping[str, Any]) -> dict[Status, str]:
             status = status_from_key(str(key))
             if status is not None and isinstance(value, str):
                 out[status] = value
-    return out
-
-
-def _mapping_overrides(raw: object) -> dict[Tracker, Mapping[str, Any]]:
-    out: dict[Tracker, Mapping[str, Any]] = {}
-    if isinstance(raw, Mapping):
-        for key, block in raw.items():
-            tracker = tracker_from_name(str(key))
-            if tracker is not None and isinstance(block, Mapping):
-                out[tracker] = {**out.get(tracker, {}), **block}
     return out
 
 

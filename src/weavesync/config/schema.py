@@ -57,6 +57,19 @@ def status_sync_schema() -> dict[str, Any]:
             "userStoryLinks": {"enum": list(USER_STORY_SYNC)},
             "pollIntervalSeconds": {"type": "number", "exclusiveMinimum": 0},
             "mappings": {
+                "description": "Read by SpecWeave too (jira.completed as a string, ado.completed as a string or "
+                "{state}): weavesync init writes only strings here.",
+                "type": "object",
+                "properties": {
+                    "github": {"$ref": "#/$defs/trackerMapping"},
+                    "jira": {"$ref": "#/$defs/trackerMapping"},
+                    "ado": {"$ref": "#/$defs/trackerMapping"},
+                },
+                "additionalProperties": {"$ref": "#/$defs/trackerMapping"},
+            },
+            "weavesyncMappings": {
+                "description": "weavesync's own mapping (SpecWeave does not read it), applied on top of mappings "
+                "status by status.",
                 "type": "object",
                 "properties": {
                     "github": {"$ref": "#/$defs/trackerMapping"},
