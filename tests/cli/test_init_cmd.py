@@ -149,4 +149,4 @@ def test_json_output(invoke: Invoke, sample: Path) -> None:
 @pytest.mark.parametrize("tracker", list(Tracker))
 def test_written_mapping_reads_back_to_the_same_targets(tracker: Tracker) -> None:
     block = init_cmd.default_block(SyncConfig())
-    assert build_mapping(tracker, block["mappings"][tracker.value]) == default_mappings()[tracker]
+    assert build_mapping(tracker, block["weavesyncMappings"][tracker.value]) == default_mappings()[tracker]

@@ -52,6 +52,8 @@ DESCRIPTIONS: Mapping[str, str] = {
     "status. SpecWeave 1.0.593 reads `mappings.jira.completed` (a string) and `mappings.ado.completed` (a string "
     "or `{state}`) for its own closures, so objects (categories, reasons, labels, tags) belong here; `weavesync "
     "init` writes them here and offers to move those an older weavesync wrote under `mappings`.",
+    "handedOver": "Written by `weavesync init --handover` (SpecWeave's `hooks.post_increment_done.close_*` switches "
+    "as they were before it switched them off); `weavesync init --handback` restores them and removes this key.",
     "weavesyncMappings.github": "GitHub's mapping.",
     "weavesyncMappings.jira": "Jira's mapping.",
     "weavesyncMappings.ado": "Azure DevOps' mapping.",

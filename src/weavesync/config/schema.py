@@ -78,6 +78,10 @@ def status_sync_schema() -> dict[str, Any]:
                 },
                 "additionalProperties": {"$ref": "#/$defs/trackerMapping"},
             },
+            "handedOver": {
+                "description": "Written by `weavesync init --handover`: what SpecWeave's closers were, for --handback.",
+                "type": "object",
+            },
             "github": {
                 "type": "object",
                 "properties": {"owner": _NAME, "repo": _NAME},
