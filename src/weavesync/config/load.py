@@ -262,12 +262,13 @@ def connection_for(config: SyncConfig, tracker: Tracker, env: Mapping[str, str] 
         if user is None:
             raise ConfigError("jira: JIRA_EMAIL is not set (Jira Cloud API tokens need the account e-mail)",
                               hint="export JIRA_EMAIL=<your Atlassian account e-mail>")
-    base_url = _base_url(tracker, place, env)
-    return Connection(tracker=tracker, base_url=base_url, place={k: place[k] for k in keys}, user=user,
+    return Connection(tracker=tracker, base_url=base_url(tracker, place, env), place={k: place[k] for k in keys},
+                      user=user,
                       token=Secret(token_value))
 
 
-def _base_url(tracker: Tracker, place: Mapping[str, str], env: Mapping[str, str]) -> str:
+def base_url(tracker: Tracker, place: Mapping[str, str], env: Mapping[str, str]) -> str:
+    """The tracker's API base URL: the env override (`BASE_URL_ENV`), else the public service's."""
     name = BASE_URL_ENV[tracker]
     value = _first_env(env, (name,))
     if value is None:
