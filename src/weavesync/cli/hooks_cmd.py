@@ -145,10 +145,10 @@ def _relevant(source: str, payload: str, project: Project) -> bool:
 
 
 def _pending_count(project: Project) -> int:
-    from weavesync.store import open_store  # only when a hook fires
+    from weavesync.store import DATABASE_URL_ENV, open_store  # only when a hook fires
 
     try:
-        store = open_store(project.state_dir, os.environ.get("WEAVESYNC_DATABASE_URL"))
+        store = open_store(project.state_dir, os.environ.get(DATABASE_URL_ENV))
     except Exception:
         return 0
     try:
