@@ -132,3 +132,36 @@ def test_reopen_of_an_increment_specweave_put_away_says_so_and_restores_it(world
     assert project.problems() <= before
     project.pause("0001-alpha")  # SpecWeave sees it again
     assert project.metadata("0001-alpha")["status"] == "paused"
+
+
+def test_resolve_off_a_terminal_refuses_the_hard_cap_and_warns_past_the_limit(world: World,
+                                                                              project: SpecWeaveProject) -> None:
+    from click.testing import CliRunner
+
+    from weavesync.cli.main import cli
+
+    def resolve(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["resolve", *args, "--project", str(project.root)], env=world.env)
+        return result.exit_code, result.output + result.stderr
+
+    project.create("0001-alpha", "Alpha")
+    project.create("0002-beta", "Beta")
+    item = _linked(world, project, "0002-beta")
+    project.complete("0002-beta")
+    with world.session() as session:
+        reconcile(session, session.policy(), ["0002-beta"])
+    project.edit_config(limits={"maxActiveIncrements": 1, "hardCap": 1})
+    world.alice_sets(Tracker.GITHUB, item, Status.ACTIVE)
+    with world.session() as session:
+        assert reconcile(session, session.policy(), ["0002-beta"]).pending  # off a terminal: stored
+    code, text = resolve("0002", "--accept")
+    assert code != 0 and "hard cap of 1" in text
+    assert project.metadata("0002-beta")["status"] == "completed"
+    project.edit_config(limits={"maxActiveIncrements": 1, "hardCap": 5})
+    before = project.problems()
+    code, text = resolve("0002", "--accept")
+    assert code == 0, text
+    assert "warning: 0002-beta: SpecWeave's WIP limit is 1 increments in progress; this makes 2" in text
+    assert project.metadata("0002-beta")["status"] == "active"
+    found = project.problems() - before
+    assert found and all("WIP limit" in p or "wip_limit" in p or "EXCEEDS" in p for p in found)  # the one warned of

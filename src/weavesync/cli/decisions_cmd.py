@@ -41,6 +41,7 @@ from weavesync.errors import UsageError, WeavesyncError
 from weavesync.executor import Answer, SyncSession, drain, resolve_decisions
 from weavesync.executor.codec import ask_from_json
 from weavesync.model import Link, Status, Tracker
+from weavesync.specweave.rules import RuleRefused
 from weavesync.specweave.statuses import normalise_status
 from weavesync.store import Decision
 
@@ -196,10 +197,12 @@ def _apply(session: SyncSession, choices: list[_Choice]) -> list[_Choice]:
         by_id = {c.decision.id: c for c in group}
         try:
             done = resolve_decisions(session, [(c.decision, c.answer) for c in group if c.answer], trigger="cli")
-        except UsageError as exc:
+        except (UsageError, RuleRefused) as exc:  # RuleRefused: SpecWeave's rules (WIP hard cap, the archive)
             for choice in group:
                 choice.refused = str(exc)
             continue
+        for warning in done.warnings:  # SpecWeave's rules on a change that was made (WIP limit passed, restored)
+            click.echo(f"warning: {warning}", err=True)
         for decision, why in done.refused:
             by_id[decision.id].refused = why
         applied.extend(by_id[decision.id] for decision, _, _ in done.applied)

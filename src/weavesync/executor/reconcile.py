@@ -371,6 +371,7 @@ class Resolution:
     applied: list[tuple[Decision, Ask, Answer]] = field(default_factory=list)
     refused: list[tuple[Decision, str]] = field(default_factory=list)
     changed: Increment | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class StaleDecision(WeavesyncError):
@@ -434,6 +435,7 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
              trigger, "refused")
     report = ReconcileReport()
     outcome.changed = _commit_local(session, inc, bases, local_changes, report, concurrent_is_problem=True)
+    outcome.warnings = report.warnings
     if report.problems:
         raise WeavesyncError(report.problems[0])
     # Decide the increment again: the new status reaches the other links, refused questions are withdrawn or
