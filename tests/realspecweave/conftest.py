@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from e2e.conftest import World
+from e2e.conftest import World, unthrottled_sandbox
 from specweave_cli import SpecWeaveProject, make_project, specweave_bin
+from weavesync.executor import reconcile
+from weavesync.model import Status, Tracker
 from weavesync.sandbox import Sandbox
 
 
@@ -20,11 +21,21 @@ def specweave_command() -> Path:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as running:
-        httpx.post(f"{running.urls['github']}/_sandbox/ratelimit",
-                   json={"limit": 1_000_000, "points_per_minute": 1_000_000, "content_per_minute": 1_000_000,
-                         "content_per_hour": 1_000_000})
-        yield running
+    yield from unthrottled_sandbox()
+
+
+def linked(world: World, inc_id: str, status: Status = Status.ACTIVE) -> str:
+    """A GitHub item in the state `status` maps to, linked to `inc_id`, with its first sync done (base recorded)."""
+    item = world.create_item(Tracker.GITHUB, status)
+    world.link(inc_id, Tracker.GITHUB, item)
+    with world.session() as session:
+        reconcile(session, session.policy(), [inc_id])
+    return item
+
+
+def sync(world: World, inc_id: str) -> None:
+    with world.session() as session:
+        reconcile(session, session.policy(), [inc_id])
 
 
 TRACKER_PLACES = {

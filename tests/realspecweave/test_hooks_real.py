@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from e2e.conftest import World
 from e2e.linked import expresses
+from realspecweave.conftest import linked
 from specweave_cli import SpecWeaveProject
 from weavesync.cli.main import cli
-from weavesync.executor import reconcile
 from weavesync.hookfiles import BEGIN, MARK, git_hooks_dir
 from weavesync.model import Status, Tracker
 
@@ -84,10 +84,7 @@ def test_install_keeps_every_other_hook_and_uninstall_removes_only_its_own(proje
 
 def test_a_specweave_pause_syncs_by_itself(world: World, project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
-    item = world.create_item(Tracker.GITHUB, Status.ACTIVE)
-    world.link("0001-alpha", Tracker.GITHUB, item)
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0001-alpha"])
+    item = linked(world, "0001-alpha")
     weavesync(project, "hooks", "install")
     env = hook_env(world)
     project.pause("0001-alpha", "waiting for design")

@@ -12,19 +12,12 @@ from rich.console import Console
 from rich.text import Text
 
 from e2e.conftest import World
+from realspecweave.conftest import linked, sync
 from specweave_cli import SpecWeaveProject
 from weavesync.cli.prompt import TerminalPrompter, specweave_rules
 from weavesync.engine.decide import custom_choices
 from weavesync.executor import reconcile
 from weavesync.model import Status, Tracker
-
-
-def _linked(world: World, project: SpecWeaveProject, inc_id: str, status: Status = Status.ACTIVE) -> str:
-    item = world.create_item(Tracker.GITHUB, status)
-    world.link(inc_id, Tracker.GITHUB, item)
-    with world.session() as session:  # the first sync records the base
-        reconcile(session, session.policy(), [inc_id])
-    return item
 
 
 def _scripted(*answers: str) -> tuple[TerminalPrompter, io.StringIO, list[str]]:
@@ -46,11 +39,10 @@ def test_a_reopen_over_the_hard_cap_is_refused_and_a_fitting_status_offered(worl
     project.create("0001-alpha", "Alpha")
     project.create("0002-beta", "Beta")
     project.create("0003-gamma", "Gamma")
-    item = _linked(world, project, "0003-gamma")
+    item = linked(world, "0003-gamma")
     project.complete("0003-gamma")
     project.edit_config(limits={"maxActiveIncrements": 1, "hardCap": 2})  # `auto` itself refuses past the limits
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0003-gamma"])  # the close goes out
+    sync(world, "0003-gamma")  # the close goes out
     before = project.problems()
     world.alice_sets(Tracker.GITHUB, item, Status.ACTIVE)  # alice reopens the issue
     with world.session() as session:
@@ -68,11 +60,10 @@ def test_a_reopen_over_the_hard_cap_is_refused_and_a_fitting_status_offered(worl
 def test_custom_lists_only_what_the_rules_allow(world: World, project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
     project.create("0002-beta", "Beta")
-    item = _linked(world, project, "0002-beta")
+    item = linked(world, "0002-beta")
     project.complete("0002-beta")
     project.edit_config(limits={"maxActiveIncrements": 1, "hardCap": 1})
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0002-beta"])
+    sync(world, "0002-beta")
     world.alice_sets(Tracker.GITHUB, item, Status.ACTIVE)
     with world.session() as session:
         prompter, out, _ = _scripted("custom")
@@ -87,7 +78,7 @@ def test_accepting_a_close_updates_the_active_list_as_specweave_would(world: Wor
                                                                       project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
     project.create("0002-beta", "Beta")
-    item = _linked(world, project, "0002-beta")
+    item = linked(world, "0002-beta")
     assert project.active_list() == []  # SpecWeave's `auto` does not list them; its next status change would
     before = project.problems()
     world.alice_sets(Tracker.GITHUB, item, Status.COMPLETED)
@@ -110,10 +101,9 @@ def test_reopen_of_an_increment_specweave_put_away_says_so_and_restores_it(world
                                                                           project: SpecWeaveProject) -> None:
     # (no "_archive" in this test's name: SpecWeave's archiver refuses any path containing it, tmp folder included)
     project.create("0001-alpha", "Alpha")
-    item = _linked(world, project, "0001-alpha")
+    item = linked(world, "0001-alpha")
     project.complete("0001-alpha")
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0001-alpha"])
+    sync(world, "0001-alpha")
     project.archive("0001-alpha")
     assert (project.root / ".specweave/increments/_archive/0001-alpha").is_dir()
     before = project.problems()
@@ -146,10 +136,9 @@ def test_resolve_off_a_terminal_refuses_the_hard_cap_and_warns_past_the_limit(wo
 
     project.create("0001-alpha", "Alpha")
     project.create("0002-beta", "Beta")
-    item = _linked(world, project, "0002-beta")
+    item = linked(world, "0002-beta")
     project.complete("0002-beta")
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0002-beta"])
+    sync(world, "0002-beta")
     project.edit_config(limits={"maxActiveIncrements": 1, "hardCap": 1})
     world.alice_sets(Tracker.GITHUB, item, Status.ACTIVE)
     with world.session() as session:

@@ -12,6 +12,7 @@ import httpx
 
 from e2e.conftest import World
 from e2e.linked import expresses
+from realspecweave.conftest import linked, sync
 from specweave_cli import SpecWeaveProject
 from weavesync.executor import reconcile
 from weavesync.model import Status, Tracker
@@ -29,10 +30,7 @@ def _comments(world: World, number: str) -> list[str]:
 
 def test_no_second_completion_comment_after_specweaves_own_close(world: World, project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
-    item = world.create_item(Tracker.GITHUB, Status.ACTIVE)
-    world.link("0001-alpha", Tracker.GITHUB, item)
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0001-alpha"])
+    item = linked(world, "0001-alpha")
     number = item.rsplit("#", 1)[1]
     project.complete("0001-alpha")
     api = f"{world.env['GITHUB_API_URL']}/repos/acme/shop/issues/{number}"
@@ -49,12 +47,8 @@ def test_no_second_completion_comment_after_specweaves_own_close(world: World, p
 
 def test_weavesync_still_comments_when_it_closes_the_item_itself(world: World, project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
-    item = world.create_item(Tracker.GITHUB, Status.ACTIVE)
-    world.link("0001-alpha", Tracker.GITHUB, item)
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0001-alpha"])
+    item = linked(world, "0001-alpha")
     project.complete("0001-alpha")
-    with world.session() as session:
-        reconcile(session, session.policy(), ["0001-alpha"])
+    sync(world, "0001-alpha")
     comments = _comments(world, item.rsplit("#", 1)[1])
     assert len(comments) == 1 and comments[0].startswith("Status: completed, synced from SpecWeave increment 0001")

@@ -179,7 +179,7 @@ def _poll_interval(sync: Mapping[str, Any], block: Mapping[str, Any]) -> float:
     value = block.get("pollIntervalSeconds")
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
-    job = _dig(sync, "orchestration", "scheduler", "jobs", "externalSync")
+    job = dig(sync, "orchestration", "scheduler", "jobs", "externalSync")
     if isinstance(job, Mapping) and job.get("enabled") is True:
         minutes = job.get("intervalMinutes")
         if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes > 0:
@@ -187,7 +187,8 @@ def _poll_interval(sync: Mapping[str, Any], block: Mapping[str, Any]) -> float:
     return 60.0
 
 
-def _dig(data: Mapping[str, Any], *keys: str) -> object:
+def dig(data: Mapping[str, Any], *keys: str) -> object:
+    """`data[k1][k2]...`, None where a key is missing or a value on the way is not an object."""
     current: object = data
     for key in keys:
         if not isinstance(current, Mapping):
@@ -197,7 +198,7 @@ def _dig(data: Mapping[str, Any], *keys: str) -> object:
 
 
 def _read_resolutions(block: Mapping[str, Any]) -> dict[Status, str]:
-    raw = _dig(block, "jira", "resolutions")
+    raw = dig(block, "jira", "resolutions")
     out: dict[Status, str] = {}
     if isinstance(raw, Mapping):
         for key, value in raw.items():

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from weavesync.config.load import dig
 from weavesync.errors import ConfigError
 from weavesync.specweave import jsonfile
 from weavesync.specweave.files import atomic_write
@@ -60,18 +61,9 @@ def _raw(project: Project) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _dig(data: Mapping[str, Any], *keys: str) -> object:
-    current: object = data
-    for key in keys:
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(key)
-    return current
-
-
 def specweave_closers_on(project: Project) -> list[str]:
     """The ``hooks.post_increment_done.close_*`` switches that are on (true), by name."""
-    done = _dig(_raw(project), "hooks", "post_increment_done")
+    done = dig(_raw(project), "hooks", "post_increment_done")
     if not isinstance(done, Mapping):
         return []
     return [f"hooks.post_increment_done.{key}" for key in CLOSERS if done.get(key) is True]
@@ -94,7 +86,7 @@ def other_writers(project: Project) -> list[Writer]:
             "closes the GitHub issues listed in metadata.json externalLinks.github.issues through `gh`, commenting "
             f"\"{SPECWEAVE_CLOSE_NOTE}\"; weavesync then finds them closed and posts no second completion comment",
             None))
-    if _dig(raw, "sync", "mode") == "immediate":
+    if dig(raw, "sync", "mode") == "immediate":
         writers.append(Writer("SpecWeave sync.mode immediate",
                               "pushes every status change to its configured trackers at once", "sync.mode"))
     return writers
@@ -107,13 +99,13 @@ def can_update_external(raw: Mapping[str, Any]) -> bool:
     """SpecWeave's `StatusMapper.canUpdateExternal`: ``sync.settings.canUpdateExternalItems`` when set, else the
     ``sync.preset``'s upsert permission, else the legacy settings' ``canUpsertInternalItems`` (true when absent),
     else false (read-only)."""
-    explicit = _dig(raw, "sync", "settings", "canUpdateExternalItems")
+    explicit = dig(raw, "sync", "settings", "canUpdateExternalItems")
     if isinstance(explicit, bool):
         return explicit
-    preset = _dig(raw, "sync", "preset")
+    preset = dig(raw, "sync", "preset")
     if isinstance(preset, str) and preset in _PRESET_UPSERT:
         return _PRESET_UPSERT[preset]
-    settings = _dig(raw, "sync", "settings")
+    settings = dig(raw, "sync", "settings")
     if isinstance(settings, Mapping):
         return settings.get("canUpsertInternalItems", True) is not False
     return False
@@ -125,10 +117,10 @@ def _lists_story_issues(project: Project) -> bool:
             data = json.loads((folder / "metadata.json").read_text(encoding="utf-8-sig"))
         except (OSError, ValueError):
             continue
-        if isinstance(_dig(data, "externalLinks", "github", "issues"), Mapping) and _dig(
+        if isinstance(dig(data, "externalLinks", "github", "issues"), Mapping) and dig(
                 data, "externalLinks", "github", "issues"):
             return True
-        if isinstance(_dig(data, "github", "issues"), list) and _dig(data, "github", "issues"):
+        if isinstance(dig(data, "github", "issues"), list) and dig(data, "github", "issues"):
             return True
     return False
 
