@@ -19,6 +19,7 @@ def run(project: SpecWeaveProject, env: dict[str, str], *args: str) -> Result:
 def test_a_missing_item_is_refused_and_an_existing_one_shows_its_state(world: World,
                                                                       project: SpecWeaveProject) -> None:
     project.create("0001-alpha", "Alpha")
+    problems = project.problems()
     before = project.metadata("0001-alpha")
     missing = run(project, world.env, "link", "0001", "github:acme/shop#987654")
     assert missing.exit_code == 1
@@ -30,8 +31,9 @@ def test_a_missing_item_is_refused_and_an_existing_one_shows_its_state(world: Wo
     assert "(its state: open)" in linked.stdout
     url = project.metadata("0001-alpha")["externalLinks"]["github"]["issueUrl"]
     assert url.startswith(world.env["GITHUB_API_URL"].rstrip("/")) and url.endswith("/issues/" + item.split("#")[1])
+    assert project.problems() <= problems
     project.pause("0001-alpha")  # SpecWeave still reads what was written
-    assert project.problems() <= project.problems()
+    assert project.metadata("0001-alpha")["status"] == "paused"
 
 
 def test_no_verify_records_the_configured_servers_address(project: SpecWeaveProject) -> None:

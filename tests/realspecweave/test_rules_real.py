@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from e2e.conftest import World
+from e2e.linked import expresses
 from realspecweave.conftest import linked, sync
 from specweave_cli import SpecWeaveProject
 from weavesync.cli.prompt import TerminalPrompter, specweave_rules
@@ -154,3 +155,24 @@ def test_resolve_off_a_terminal_refuses_the_hard_cap_and_warns_past_the_limit(wo
     assert project.metadata("0002-beta")["status"] == "active"
     found = project.problems() - before
     assert found and all("WIP limit" in p or "wip_limit" in p or "EXCEEDS" in p for p in found)  # the one warned of
+
+
+def test_specweave_abandon_and_a_reopen_accepted_keep_specweave_healthy(world: World,
+                                                                      project: SpecWeaveProject) -> None:
+    project.create("0001-alpha", "Alpha")
+    item = linked(world, "0001-alpha")
+    before = project.problems()
+    project.abandon("0001-alpha", "scope cut")
+    sync(world, "0001-alpha")  # SpecWeave's abandon goes out: closed as not planned
+    assert expresses(world, Tracker.GITHUB, item, Status.ABANDONED)
+    assert project.problems() <= before
+    world.alice_sets(Tracker.GITHUB, item, Status.ACTIVE)  # a person reopens it
+    with world.session() as session:
+        reconcile(session, session.policy(assume_yes=True), ["0001-alpha"])
+    data = project.metadata("0001-alpha")
+    assert data["status"] == "active" and data["abandonedReason"] == "scope cut"  # leftovers kept, as SpecWeave does
+    assert project.active_list() == ["0001-alpha"]
+    assert project.problems() <= before
+    project.pause("0001-alpha")  # SpecWeave's own commands still accept what weavesync wrote
+    project.resume("0001-alpha")
+    assert project.metadata("0001-alpha")["status"] == "active"
