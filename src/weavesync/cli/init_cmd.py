@@ -293,7 +293,7 @@ def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool, handover: st
         _change(ctx, state, path, name, data, new, yes=yes, dry_run=dry_run, reason="migrated",
                 done=f"moved the mapping objects SpecWeave cannot read to sync.statusSync.{RICH_KEY} in {name} "
                      "(weavesync reads the same mapping as before)")
-        _after_init(state, project, yes=yes, dry_run=dry_run)
+        _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
         return
     if existing is not None and not force:
         if state.json:
@@ -302,14 +302,14 @@ def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool, handover: st
         else:
             render.say(state, f"{name} already has a sync.statusSync block; nothing changed "
                               "(use --force to replace it with the defaults)")
-        _after_init(state, project, yes=yes, dry_run=dry_run)
+        _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
         ctx.exit(exitcodes.OK)
     new = updated_bytes(data, default_block(effective_config(raw)))
     written = _change(ctx, state, path, name, data, new, yes=yes, dry_run=dry_run, reason="written",
                       done=f"wrote sync.statusSync to {name}")
     if written and not state.json:
         render.say(state, EXPLANATION)
-    _after_init(state, project, yes=yes, dry_run=dry_run)
+    _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
 
 
 def _change(ctx: click.Context, state: AppState, path: Path, name: str, data: bytes, new: bytes, *, yes: bool,
@@ -336,8 +336,9 @@ def _change(ctx: click.Context, state: AppState, path: Path, name: str, data: by
     return True
 
 
-def _after_init(state: AppState, project: Project, *, yes: bool, dry_run: bool) -> None:
-    """Git-ignore weavesync's own state, and say who else writes statuses (`weavesync doctor` says more)."""
+def _after_init(ctx: click.Context, state: AppState, project: Project, *, yes: bool, dry_run: bool) -> None:
+    """Git-ignore weavesync's own state, say who else writes statuses (`weavesync doctor` says more) and, on a
+    terminal, offer to hand status writes to weavesync (the diff is shown; --yes never does it unasked)."""
     if state.json:
         return
     added = gitignore_lines(project)
@@ -351,6 +352,13 @@ def _after_init(state: AppState, project: Project, *, yes: bool, dry_run: bool) 
     if closers:
         render.say(state, "SpecWeave closes items itself too (" + ", ".join(closers) + "); to make weavesync the "
                           "one status writer: `weavesync init --handover` (undo: --handback)")
+        if not (yes or dry_run) and can_ask(state, no_input=False):
+            path = project.config_path
+            data = path.read_bytes()
+            new, said = handover_bytes(data, back=False)
+            render.say(state, "Hand status writes to weavesync now? This switches SpecWeave's closers off:")
+            _change(ctx, state, path, path.relative_to(project.root).as_posix(), data, new, yes=False,
+                    dry_run=False, reason="handover", done=said)
 
 
 def _write(path: Path, old: bytes, new: bytes) -> bool:
