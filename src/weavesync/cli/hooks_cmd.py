@@ -132,7 +132,7 @@ def _relevant(source: str, payload: str, project: Project) -> bool:
         return False
     command = tool.get("command")
     if isinstance(command, str):
-        return any(part in ("specweave", "sw") or part.endswith("/specweave") for part in command.replace(
+        return any(part == "specweave" or part.endswith("/specweave") for part in command.replace(
             "&&", " ").replace(";", " ").split())
     target = tool.get("file_path") or tool.get("path")
     if not isinstance(target, str):
