@@ -274,8 +274,9 @@ def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
         plans = (("yes", accept), ("no", (decline,)))
     question = say.inbound_question(ctx.view.link, ctx.view.increment, ctx.base_external, ctx.observed,
                                     ctx.remote.changed_by, _changed_at(ctx.remote), proposed, local)
-    meanings: tuple[tuple[str, str], ...] = (("no", f"keep `{local.value}`; the item stays {say.external_text(ctx.observed)} and this change is "
-                       "not asked again"),)
+    meanings: tuple[tuple[str, str], ...] = (
+        ("no", f"keep `{local.value}`; the item stays {say.external_text(ctx.observed)} and this change is "
+               "not asked again"),)
     if proposed is not None:
         meanings = (("yes", f"mark increment {ctx.view.increment} `{proposed.value}`"), *meanings)
     return [_ask(ctx, "inbound", proposed, choices, change, question, plans, meanings)]
