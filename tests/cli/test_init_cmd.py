@@ -93,12 +93,20 @@ def test_terminal_asks_and_honours_no(invoke: Invoke, sample: Path, monkeypatch:
 
     from weavesync.cli.main import cli
 
-    declined = CliRunner().invoke(cli, ["init", "--project", str(sample)], input="n\n")
+    declined = CliRunner().invoke(cli, ["init", "--project", str(sample)], input="n\nn\n")  # block, handover
     assert declined.exit_code == 0 and "Write this change to .specweave/config.json?" in declined.stdout
     assert config_of(sample).read_bytes() == before
-    accepted = CliRunner().invoke(cli, ["init", "--project", str(sample)], input="y\n")
-    assert accepted.exit_code == 0
-    assert "statusSync" in json.loads(config_of(sample).read_bytes())["sync"]
+    accepted = CliRunner().invoke(cli, ["init", "--project", str(sample)], input="y\nn\n")
+    assert accepted.exit_code == 0, accepted.output
+    written = json.loads(config_of(sample).read_bytes())
+    assert "statusSync" in written["sync"]
+    # SpecWeave's own closers are on in this project: init offers the handover (declined here), with its diff
+    assert "Hand status writes to weavesync now?" in accepted.stdout
+    assert '-      "close_github_issue": true' in accepted.stdout
+    assert written["hooks"]["post_increment_done"]["close_github_issue"] is True
+    handed = CliRunner().invoke(cli, ["init", "--project", str(sample)], input="y\n")
+    assert handed.exit_code == 0, handed.output
+    assert json.loads(config_of(sample).read_bytes())["hooks"]["post_increment_done"]["close_github_issue"] is False
 
 
 def test_other_layouts_are_kept(invoke: Invoke, tmp_path: Path) -> None:
@@ -149,4 +157,4 @@ def test_json_output(invoke: Invoke, sample: Path) -> None:
 @pytest.mark.parametrize("tracker", list(Tracker))
 def test_written_mapping_reads_back_to_the_same_targets(tracker: Tracker) -> None:
     block = init_cmd.default_block(SyncConfig())
-    assert build_mapping(tracker, block["mappings"][tracker.value]) == default_mappings()[tracker]
+    assert build_mapping(tracker, block["weavesyncMappings"][tracker.value]) == default_mappings()[tracker]

@@ -60,6 +60,10 @@ SCENARIO: list[Step] = [
     (("retry",), "exitCode,left,revived,writes", None),
     (("log",), "records,skipped", None),
     (("init", "--dry-run"), "changed,config,diff,reason,written", None),
+    (("hooks", "install", "--no-git"), "action,changed,installed,project", None),
+    (("hooks", "status"), "claudeCode,git,project", None),
+    (("hooks", "run", "--from", "git-post-commit"), "pending,source,started", None),
+    (("hooks", "uninstall"), "action,changed,installed,project", None),
 ]
 
 RUN_KEYS = None
@@ -80,7 +84,7 @@ def _run(world: SyncWorld, args: tuple[str, ...], *extra: str, env: dict[str, st
 
 
 def test_every_command_is_covered() -> None:
-    covered = {" ".join(args[:2] if args[0] == "config" else args[:1]) for args, _keys, _before in SCENARIO}
+    covered = {" ".join(args[:2] if args[0] in ("config", "hooks") else args[:1]) for args, _keys, _before in SCENARIO}
     for path, command in leaves():
         name = " ".join(path)
         assert name in covered or name in NOT_PARSED, f"`weavesync {name}` is neither run with --json nor excused"

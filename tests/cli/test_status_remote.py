@@ -38,7 +38,7 @@ PER_ITEM_READS = {
 
 
 def _link(project: RemoteProject, inc: str, tracker: Tracker, item: str) -> None:
-    result = project.run("link", inc, f"{tracker.value}:{item}")
+    result = project.run("link", inc, f"{tracker.value}:{item}", "--no-verify")  # some are gone on purpose
     assert result.exit_code == exitcodes.OK, result.stderr
 
 

@@ -74,6 +74,7 @@ def test_reports_every_problem_with_json_paths() -> None:
         f"{MAP}.ado.completed.category": "error",
         f"{MAP}.ado.active.reason": "error",
         f"{MAP}.linear": "warning",
+        f"{MAP}.ado.completed": "warning",  # SpecWeave reads it and needs a string or {state} (issue 11)
     }
 
 

@@ -99,7 +99,7 @@ def _json_examples() -> list[tuple[str, dict[str, object]]]:
         for block in re.findall(r"```json\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
             if "statusSync" in block and block.lstrip().startswith("{"):
                 found.append((page.name, json.loads(block)))
-            elif block.lstrip().startswith('"mappings"'):
+            elif block.lstrip().startswith(('"mappings"', '"weavesyncMappings"')):
                 found.append((page.name, {"sync": {"statusSync": json.loads("{" + block + "}")}}))
     return found
 
@@ -139,7 +139,9 @@ def test_commands_named_in_the_guide_exist_or_are_planned() -> None:
 
 
 def test_environment_variables_named_in_my_pages_exist() -> None:
-    known = set(OTHER_ENV) | set(BASE_URL_ENV.values())
+    from weavesync.hookfiles import FOREGROUND_ENV
+
+    known = set(OTHER_ENV) | set(BASE_URL_ENV.values()) | {FOREGROUND_ENV}
     for names in (*TOKEN_ENV.values(), *WEBHOOK_SECRET_ENV.values()):
         known |= set(names)
     pattern = re.compile(r"\b((?:WEAVESYNC|GITHUB|GH|JIRA|AZURE_DEVOPS|ADO)_[A-Z_]+)\b")
@@ -199,3 +201,12 @@ def test_hand_written_defaults_table_agrees_with_the_default_mappings() -> None:
                 parts.append(f"resolution {target.reason}")
             for part in parts:
                 assert part in cell, f"{status.value}/{tracker.value}: {part!r} not in {cell!r}"
+
+
+def test_no_page_installs_weavesync_by_an_unpublished_name() -> None:
+    """weavesync is not on PyPI: every install line names a path, a git URL or a wheel (issue 11)."""
+    bare = re.compile(r"(pipx? install|WEAVESYNC_PACKAGE:)\s+[\"']?weavesync[\"']?(?!\s*@)(\s|$)")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in [*PAGES, WORKFLOW, DOCS.parent / "README.md"]}
+    offending = [f"{name}: {line.strip()}" for name, text in texts.items() for line in text.splitlines()
+                 if bare.search(line)]
+    assert offending == []

@@ -237,7 +237,8 @@ def test_specweave_writing_the_file_meanwhile_is_decided_again_not_reverted(sess
 
     from weavesync.errors import ConcurrentChange
 
-    reconcile_module = importlib.import_module("weavesync.executor.reconcile")
+    # reconcile changes a status through specweave.rules.apply_status, which calls the writer's set_status
+    reconcile_module = importlib.import_module("weavesync.specweave.writer")
 
     kind.adapter.items[ITEM] = FakeItem(state="open", labels={"in-progress"})
     reconcile(session, session.policy())

@@ -32,7 +32,7 @@ from weavesync.cli.complete import increment_ids
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
-from weavesync.cli.prompt import TerminalPrompter
+from weavesync.cli.prompt import TerminalPrompter, specweave_rules
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_cmd import pending_hint, show_writes
 from weavesync.cli.sync_report import FAILED_WRITES, PendingRow, pending_row, write_origins, write_row
@@ -43,6 +43,7 @@ from weavesync.errors import UsageError, WeavesyncError
 from weavesync.executor import Answer, SyncSession, drain, resolve_decisions
 from weavesync.executor.codec import ask_from_json
 from weavesync.model import Link, Status, Tracker
+from weavesync.specweave.rules import RuleRefused
 from weavesync.specweave.statuses import normalise_status
 from weavesync.store import Decision
 
@@ -185,7 +186,7 @@ def _answers(session: SyncSession, state: AppState, decisions: list[Decision], m
     if mode is None and not can_ask(state, no_input=False):
         raise UsageError("give --accept, --decline or --status S (no terminal to ask on)",
                          hint="see each decision's question and answers with `weavesync pending`")
-    prompter = TerminalPrompter(render.console()) if mode is None else None
+    prompter = TerminalPrompter(render.console(), rules=specweave_rules(session)) if mode is None else None
     current: dict[str, Status] = {}
     out: list[_Choice] = []
     for decision in decisions:
@@ -216,10 +217,12 @@ def _apply(session: SyncSession, choices: list[_Choice]) -> list[_Choice]:
         by_id = {c.decision.id: c for c in group}
         try:
             done = resolve_decisions(session, [(c.decision, c.answer) for c in group if c.answer], trigger="cli")
-        except UsageError as exc:
+        except (UsageError, RuleRefused) as exc:  # RuleRefused: SpecWeave's rules (WIP hard cap, the archive)
             for choice in group:
                 choice.refused = str(exc)
             continue
+        for warning in done.warnings:  # SpecWeave's rules on a change that was made (WIP limit passed, restored)
+            click.echo(f"warning: {warning}", err=True)
         for decision, why in done.refused:
             by_id[decision.id].refused = why
         applied.extend(by_id[decision.id] for decision, _, _ in done.applied)

@@ -32,10 +32,17 @@ from weavesync.cli import render
 from weavesync.cli.context import AppState, common_options, current_state, json_option
 from weavesync.cli.session import can_ask
 from weavesync.config import SyncConfig, load_config
+from weavesync.config.shapes import RICH_KEY, SPECWEAVE_READS, migrate_block, needs_migration
 from weavesync.errors import ConfigError, UsageError
 from weavesync.model import Status, Target, Tracker
-from weavesync.specweave import atomic_write, find_project, jsonfile
+from weavesync.specweave import Project, atomic_write, find_project, jsonfile
 from weavesync.specweave.jsonfile import JsonFormat
+from weavesync.specweave.writers import (
+    add_to_gitignore,
+    gitignore_lines,
+    handover_bytes,
+    specweave_closers_on,
+)
 
 BLOCK_KEY = "statusSync"
 EXPLANATION = """\
@@ -91,10 +98,22 @@ def default_block(config: SyncConfig) -> dict[str, Any]:
         "completionComments": config.completion_comments,
         "userStoryLinks": config.user_story_sync,
         "pollIntervalSeconds": poll,
-        "mappings": {tracker.value: {status.value: _mapping_value(tracker, config.mappings[tracker].target(status))
-                                     for status in Status} for tracker in Tracker},
+        "mappings": specweave_mappings(config),
+        RICH_KEY: {tracker.value: {status.value: _mapping_value(tracker, config.mappings[tracker].target(status))
+                                   for status in Status} for tracker in Tracker},
         "jira": {"resolutions": {status.value: name for status, name in config.jira_resolutions.items()}},
     }
+
+
+def specweave_mappings(config: SyncConfig) -> dict[str, Any]:
+    """The ``mappings`` keys SpecWeave 1.0.593 reads, as strings (`config.shapes`): Jira's completed status name,
+    and ADO's completed state when the mapping names one (else SpecWeave picks its process's closed state)."""
+    out: dict[str, Any] = {}
+    for tracker, status in SPECWEAVE_READS:
+        state = config.mappings[tracker].target(status).state
+        if state is not None:
+            out.setdefault(tracker.value, {})[status.value] = state
+    return out
 
 
 def effective_config(raw: Mapping[str, Any]) -> SyncConfig:
@@ -233,20 +252,27 @@ def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
 @click.option("--yes", "-y", is_flag=True, help="Write without asking (needed off a terminal).")
 @click.option("--dry-run", is_flag=True, help="Only show the diff; write nothing.")
 @click.option("--force", is_flag=True, help="Replace an existing sync.statusSync block with the defaults.")
+@click.option("--handover", "handover", flag_value="over", default=None,
+              help="Hand status writes to weavesync: switch SpecWeave's own closers off (undo: --handback).")
+@click.option("--handback", "handover", flag_value="back",
+              help="Give status writes back to SpecWeave: restore the closers --handover switched off.")
 @common_options
 @json_option
 @click.pass_context
-def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool) -> None:
+def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool, handover: str | None) -> None:
     """Add a default sync.statusSync block to .specweave/config.json.
 
     Shows the change as a diff and asks before writing; every other key, the indentation and the final newline
-    stay as they are. Refuses when the block exists (unless --force).
+    stay as they are. Refuses when the block exists (unless --force); a block an older weavesync wrote (objects
+    under mappings, which SpecWeave's own reader cannot take) is offered a migration to weavesyncMappings. In a
+    git repository, weavesync's own state files are added to .gitignore.
 
     \b
     Examples:
       weavesync init               # show the diff, ask, write
       weavesync init --dry-run     # only show the diff
       weavesync init --yes         # in scripts and CI (no terminal to ask on)
+      weavesync init --handover    # SpecWeave's closers off: weavesync is the one status writer
     """
     state = current_state()
     if not (dry_run or yes) and not can_ask(state, no_input=False):
@@ -256,32 +282,83 @@ def init(ctx: click.Context, yes: bool, dry_run: bool, force: bool) -> None:
     path = project.config_path
     name = path.relative_to(project.root).as_posix()
     data, raw = _read(path)
+    if handover is not None:
+        new, said = handover_bytes(data, back=handover == "back")
+        _change(ctx, state, path, name, data, new, yes=yes, dry_run=dry_run, done=said, reason="handover")
+        return
     sync = raw.get("sync")
-    if isinstance(sync, dict) and BLOCK_KEY in sync and not force:
+    existing = sync.get(BLOCK_KEY) if isinstance(sync, dict) else None
+    if isinstance(existing, dict) and not force and needs_migration(existing):
+        new = updated_bytes(data, migrate_block(existing))
+        _change(ctx, state, path, name, data, new, yes=yes, dry_run=dry_run, reason="migrated",
+                done=f"moved the mapping objects SpecWeave cannot read to sync.statusSync.{RICH_KEY} in {name} "
+                     "(weavesync reads the same mapping as before)")
+        _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
+        return
+    if existing is not None and not force:
         if state.json:
             render.print_json({"config": str(path), "changed": False, "written": False, "diff": "",
                                "reason": "exists"})
         else:
             render.say(state, f"{name} already has a sync.statusSync block; nothing changed "
                               "(use --force to replace it with the defaults)")
+        _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
         ctx.exit(exitcodes.OK)
     new = updated_bytes(data, default_block(effective_config(raw)))
+    written = _change(ctx, state, path, name, data, new, yes=yes, dry_run=dry_run, reason="written",
+                      done=f"wrote sync.statusSync to {name}")
+    if written and not state.json:
+        render.say(state, EXPLANATION)
+    _after_init(ctx, state, project, yes=yes, dry_run=dry_run)
+
+
+def _change(ctx: click.Context, state: AppState, path: Path, name: str, data: bytes, new: bytes, *, yes: bool,
+            dry_run: bool, reason: str, done: str) -> bool:
+    """Show the diff of one config change, ask (unless --yes), write; True when written. --json prints it."""
     diff = unified_diff(data, new, name)
     if state.json:
-        written = not dry_run and _write(path, data, new)
-        render.print_json({"config": str(path), "changed": True, "written": written, "diff": diff,
-                           "reason": "dry-run" if dry_run else "written"})
+        written = not dry_run and new != data and _write(path, data, new)
+        render.print_json({"config": str(path), "changed": new != data, "written": written, "diff": diff,
+                           "reason": "dry-run" if dry_run else reason})
         ctx.exit(exitcodes.OK)
+    if new == data:
+        render.say(state, f"{name}: nothing to change")
+        return False
     _show_diff(state, diff)
     if dry_run:
         render.say(state, "dry run: nothing written")
-        ctx.exit(exitcodes.OK)
+        return False
     if not yes and not click.confirm(f"Write this change to {name}?", default=False):
         render.say(state, "nothing written")
-        ctx.exit(exitcodes.OK)
+        return False
     _write(path, data, new)
-    render.say(state, f"wrote sync.statusSync to {name}")
-    render.say(state, EXPLANATION)
+    render.say(state, done)
+    return True
+
+
+def _after_init(ctx: click.Context, state: AppState, project: Project, *, yes: bool, dry_run: bool) -> None:
+    """Git-ignore weavesync's own state, say who else writes statuses (`weavesync doctor` says more) and, on a
+    terminal, offer to hand status writes to weavesync (the diff is shown; --yes never does it unasked)."""
+    if state.json:
+        return
+    added = gitignore_lines(project)
+    if added:
+        if dry_run:
+            render.say(state, "dry run: would add to .gitignore: " + ", ".join(added))
+        else:
+            add_to_gitignore(project, added)
+            render.say(state, "added weavesync's own state to .gitignore: " + ", ".join(added))
+    closers = specweave_closers_on(project)
+    if closers:
+        render.say(state, "SpecWeave closes items itself too (" + ", ".join(closers) + "); to make weavesync the "
+                          "one status writer: `weavesync init --handover` (undo: --handback)")
+        if not (yes or dry_run) and can_ask(state, no_input=False):
+            path = project.config_path
+            data = path.read_bytes()
+            new, said = handover_bytes(data, back=False)
+            render.say(state, "Hand status writes to weavesync now? This switches SpecWeave's closers off:")
+            _change(ctx, state, path, path.relative_to(project.root).as_posix(), data, new, yes=False,
+                    dry_run=False, reason="handover", done=said)
 
 
 def _write(path: Path, old: bytes, new: bytes) -> bool:

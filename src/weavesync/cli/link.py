@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 import click
 
@@ -25,7 +26,7 @@ from weavesync.cli.helptext import examples
 from weavesync.cli.report import link_defaults, link_row
 from weavesync.cli.targets import parse_target
 from weavesync.config import load_config
-from weavesync.errors import UsageError, WeavesyncError
+from weavesync.errors import ConfigError, UsageError, WeavesyncError
 from weavesync.model import Link, LinkRole, RemoteItem, Tracker
 from weavesync.specweave import Increment, add_link, find_project, remove_link
 
@@ -123,9 +124,12 @@ def _create_and_link(state: AppState, increment: str, target: str, item_type: st
               help="Create the item first (TARGET is then github[:OWNER/REPO], jira[:KEY] or ado[:ORG/PROJECT]).")
 @click.option("--type", "item_type", default=None, metavar="NAME",
               help="With --create: the item type (default: Jira Epic when the project has it, ADO Feature).")
+@click.option("--no-verify", is_flag=True, default=False,
+              help="Do not read the item first (offline); by default an item that does not exist is refused.")
 @common_options
 @json_option
-def link(increment: str, target: str, story: str | None, create: bool, item_type: str | None) -> None:
+def link(increment: str, target: str, story: str | None, create: bool, item_type: str | None,
+         no_verify: bool) -> None:
     """Link INCREMENT to TARGET: github:OWNER/REPO#N, jira:KEY-N or ado:ORG/PROJECT#ID.
 
     With --create, make the item first, in the state the increment's status maps to; TARGET then names where:
@@ -133,8 +137,10 @@ def link(increment: str, target: str, story: str | None, create: bool, item_type
     """
     if create:
         if story is not None:
-            raise UsageError("--create makes the item that stands for the whole increment; --story is not supported "
-                             "with it", hint="create the story's item by hand, then link it with --story")
+            raise UsageError("--create makes the item that stands for the whole increment; a user story's item is "
+                             "made by SpecWeave's own living-docs sync (or by hand), so --create does not take "
+                             "--story", hint="create the story's item, then link it: weavesync link INC TARGET "
+                             "--story US-NNN")
         _create_and_link(current_state(), increment, target, item_type)
         return
     if item_type is not None:
@@ -150,9 +156,46 @@ def link(increment: str, target: str, story: str | None, create: bool, item_type
         message = f"{inc.id} is already linked to {_describe(existing)}; nothing to do"
         _report(state, inc, existing, "unchanged", message)
         return
-    updated = add_link(inc, wanted)
+    url, seen = _checked(state, tracker, item, verify=not no_verify)
+    updated = add_link(inc, replace(wanted, url=url))
     written = next((found for found in updated.links if found.key == wanted.key), wanted)
-    _report(state, updated, written, "linked", f"linked {updated.id} to {_describe(written)}")
+    shown = f" (its state: {seen})" if seen else ""
+    _report(state, updated, written, "linked", f"linked {updated.id} to {_describe(written)}{shown}")
+
+
+def _checked(state: AppState, tracker: Tracker, item: str, *, verify: bool) -> tuple[str | None, str | None]:
+    """The item's web address on the configured server, and its state as read there (None unless verified).
+
+    Verifying reads the item with the tracker's credentials: an item that does not exist is an error. With no
+    credentials or no configured place, the link is recorded unverified (said on stderr); --no-verify skips the
+    read (offline)."""
+    env = dict(os.environ)
+    project = find_project(state.project)
+    try:
+        config = load_config(project.config_path, env=env)
+    except ConfigError:
+        config = None
+    if not verify or config is None:
+        return remote.web_url(config, tracker, item, env), None
+    try:
+        connection = remote.connection_at(config, tracker, remote.item_place(tracker, item), env)
+    except ConfigError as exc:
+        if tracker in config.trackers:  # configured but no credentials: say it was not checked
+            click.echo(f"note: {tracker.value} {item} not checked ({exc.message}); pass --no-verify to link "
+                       "offline without this note", err=True)
+        return remote.web_url(config, tracker, item, env), None
+    adapter = remote.connect(connection)
+    try:
+        found = adapter.read_many([item], config.mappings[tracker].managed).get(item)
+    except WeavesyncError as exc:
+        raise WeavesyncError(f"cannot check {tracker.value} {item}: {exc.message}",
+                             hint="fix the connection, or pass --no-verify to link it without checking") from exc
+    finally:
+        adapter.close()
+    if found is None:
+        raise WeavesyncError(f"{tracker.value} {item} does not exist (or these credentials cannot see it); "
+                             "nothing linked", hint="check the TARGET; --no-verify links it without checking")
+    return found.url or remote.web_url(config, tracker, item, env), found.state.state
 
 
 @click.command("unlink", epilog=examples(

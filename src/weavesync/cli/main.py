@@ -18,6 +18,7 @@ from weavesync.cli.demo_cmd import demo
 from weavesync.cli.doctor_cmd import doctor
 from weavesync.cli.failures import CliGroup
 from weavesync.cli.helptext import examples
+from weavesync.cli.hooks_cmd import hooks
 from weavesync.cli.init_cmd import init
 from weavesync.cli.link import link, unlink
 from weavesync.cli.sandbox_cmd import sandbox
@@ -42,7 +43,7 @@ def cli() -> None:
     """
 
 
-for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init, demo, completion):
+for command in (status, config, link, unlink, sandbox, *SYNC_COMMANDS, doctor, init, hooks, demo, completion):
     cli.add_command(command)
 
 

@@ -21,11 +21,26 @@ from rich.text import Text
 from weavesync.engine import Ask, custom_choices
 from weavesync.engine.actions import canonical_choice
 from weavesync.engine.describe import item_ref
+from weavesync.errors import WeavesyncError
 from weavesync.executor import Answer
+from weavesync.executor.session import SyncSession
 from weavesync.model import Status, format_utc
+from weavesync.specweave.rules import rules_for
 from weavesync.specweave.statuses import normalise_status
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PromptRules:
+    """What SpecWeave's rules say about one decision (`specweave.rules`): lines to show, and the statuses they
+    refuse with why (those are never accepted, nor listed under custom)."""
+
+    lines: tuple[str, ...] = ()
+    refused: dict[Status, str] = field(default_factory=dict)
+
+
+RulesFor = Callable[[Ask], PromptRules]
 
 Reader = Callable[[Text], str]
 """Reads one line after showing a prompt; raises EOFError at end of input."""
@@ -93,6 +108,7 @@ class TerminalPrompter:
     console: Console
     read: Reader | None = None
     answered: list[tuple[Ask, Answer | None]] = field(default_factory=list)
+    rules: RulesFor | None = None
 
     def __call__(self, ask: Ask) -> Answer | None:
         answer = self.ask(ask)
@@ -107,18 +123,33 @@ class TerminalPrompter:
         """One decision: None for skip (or end of input), else the person's answer."""
         self.console.print()
         self.console.print(describe(ask))
+        rules = self.rules(ask) if self.rules is not None else PromptRules()
+        for line in rules.lines:
+            self.console.print(Text(f"  SpecWeave: {line}", style="yellow"))
         numbered = "  ".join(f"{n}) {choice}" for n, choice in enumerate(ask.choices, start=1))
-        choice = self._until_valid(Text(f"Answer [{'/'.join(ask.choices)}]: "),
-                                   lambda text: match_choice(text, ask.choices), f"Please answer one of: {numbered}")
+        blocked = rules.refused.get(ask.proposed) if ask.proposed is not None else None
+
+        def parse(text: str) -> str | None:
+            found = match_choice(text, ask.choices)
+            if found == "yes" and blocked is not None:
+                self.console.print(Text(f"`{ask.proposed.value if ask.proposed else ''}` is not possible: {blocked}"))
+                return None
+            return found
+
+        choice = self._until_valid(Text(f"Answer [{'/'.join(ask.choices)}]: "), parse,
+                                   f"Please answer one of: {numbered}")
         if choice is None or choice == "skip":
             return None
         if choice != "custom":
             return Answer(choice)
-        custom = self._custom(ask)
+        custom = self._custom(ask, rules)
         return None if custom is None else Answer("custom", custom)
 
-    def _custom(self, ask: Ask) -> Status | None:
-        allowed = custom_choices(ask.local)
+    def _custom(self, ask: Ask, rules: PromptRules) -> Status | None:
+        allowed = [s for s in custom_choices(ask.local) if s not in rules.refused]
+        if not allowed:
+            self.console.print(Text("SpecWeave's rules allow no other status now; the decision stays pending"))
+            return None
         listed = "  ".join(f"{n}) {status.value}" for n, status in enumerate(allowed, start=1))
         self.console.print(Text(f"SpecWeave allows from `{ask.local.value}`: {listed}"))
         return self._until_valid(Text("Which status? "), lambda text: match_status(text, allowed),
@@ -137,3 +168,18 @@ class TerminalPrompter:
             if found is not None:
                 return found
             self.console.print(Text(again))
+
+
+def specweave_rules(session: SyncSession) -> RulesFor:
+    """`PromptRules` for a decision from the project as it is now (WIP limits, the archive)."""
+
+    def rules_for_ask(ask: Ask) -> PromptRules:
+        try:
+            inc = session.increment(ask.increment)
+        except WeavesyncError:
+            return PromptRules()
+        rules = rules_for(session.project)
+        refused = {s: v.refused for s in Status if (v := rules.verdict(inc, s)).refused is not None}
+        return PromptRules(tuple(rules.notes(inc, ask.proposed)), refused)
+
+    return rules_for_ask

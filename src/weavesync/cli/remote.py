@@ -20,10 +20,11 @@ from typing import Any
 
 from weavesync.cli.report import LinkRow, StatusReport
 from weavesync.config import SyncConfig, connection_for, load_config
+from weavesync.config.load import base_url
 from weavesync.config.mapping import tracker_from_name
 from weavesync.engine import kept_apart
 from weavesync.errors import ConfigError, Retryable, TrackerError, UsageError, WeavesyncError
-from weavesync.model import Connection, RemoteItem, Status, Tracker
+from weavesync.model import Connection, RemoteItem, Secret, Status, Tracker
 from weavesync.specweave import Increment, Project
 from weavesync.trackers import registry
 from weavesync.trackers.base import TrackerAdapter
@@ -116,6 +117,17 @@ def connection_at(config: SyncConfig, tracker: Tracker, place: Mapping[str, str]
         if head and last.casefold() == old_org.casefold():
             connection = replace(connection, base_url=f"{head}/{new_org}")
     return connection
+
+
+def web_url(config: SyncConfig | None, tracker: Tracker, item: str, env: Mapping[str, str]) -> str | None:
+    """The item's page on the configured server: the tracker's own `item_url` on the base URL the API calls use
+    (``GITHUB_API_URL`` for GitHub Enterprise, ``AZURE_DEVOPS_ORG_URL`` for Azure DevOps Server), no token needed."""
+    place = {**(config.trackers.get(tracker, {}) if config else {}), **item_place(tracker, item)}
+    try:
+        base = base_url(tracker, place, env)
+    except (ConfigError, KeyError):
+        return registry.kind(tracker).item_url(None, item)
+    return registry.kind(tracker).item_url(Connection(tracker, base, place, token=Secret("")), item)
 
 
 # ---- create ------------------------------------------------------------------------------------------------

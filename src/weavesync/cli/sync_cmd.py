@@ -21,7 +21,7 @@ from weavesync.cli.context import AppState, common_options, current_state, json_
 from weavesync.cli.failures import report_problem
 from weavesync.cli.helptext import examples
 from weavesync.cli.progress import progress
-from weavesync.cli.prompt import TerminalPrompter
+from weavesync.cli.prompt import TerminalPrompter, specweave_rules
 from weavesync.cli.session import can_ask, open_session
 from weavesync.cli.sync_report import (
     FAILED_WRITES,
@@ -177,7 +177,7 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
             return 0
         before = statuses(session, refs)
         interactive = can_ask(state, no_input=no_input)
-        prompter = TerminalPrompter(render.console()) if interactive else None
+        prompter = TerminalPrompter(render.console(), rules=specweave_rules(session)) if interactive else None
         policy = session.policy(assume_yes=yes, interactive=interactive, strategy=strategy, direction=direction)
         with progress(state, "reading the increments") as tell:
             if command == "plan":
@@ -192,6 +192,8 @@ def run(command: str, direction: str, refs: Sequence[str], *, yes: bool, no_inpu
         report = build_report(command, direction, result, planned=command == "plan", local=before,
                               current=after, answers=answers, origins=write_origins(session.store, result.writes))
     render_run(state, report)
+    for warning in result.warnings:  # SpecWeave's rules on a status change that was made
+        click.echo(f"warning: {warning}", err=True)
     return report.exit_code
 
 

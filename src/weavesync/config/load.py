@@ -23,9 +23,9 @@ from weavesync.config.mapping import (
     build_mapping,
     default_mappings,
     status_from_key,
-    tracker_from_name,
 )
 from weavesync.config.places import PLACE_KEYS, read_places
+from weavesync.config.shapes import merged_overrides
 from weavesync.config.validate import Problem, validate_config
 from weavesync.errors import ConfigError
 from weavesync.model import Connection, Secret, Status, Tracker
@@ -138,7 +138,7 @@ def _from_sync(
     block: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     resolutions = dict(DEFAULT_JIRA_RESOLUTIONS)
     resolutions.update(_read_resolutions(block))
-    overrides = _mapping_overrides(block.get("mappings"))
+    overrides = merged_overrides(block)
     mappings = {
         tracker: build_mapping(tracker, overrides.get(tracker), jira_resolutions=resolutions) for tracker in Tracker
     }
@@ -179,7 +179,7 @@ def _poll_interval(sync: Mapping[str, Any], block: Mapping[str, Any]) -> float:
     value = block.get("pollIntervalSeconds")
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
-    job = _dig(sync, "orchestration", "scheduler", "jobs", "externalSync")
+    job = dig(sync, "orchestration", "scheduler", "jobs", "externalSync")
     if isinstance(job, Mapping) and job.get("enabled") is True:
         minutes = job.get("intervalMinutes")
         if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes > 0:
@@ -187,7 +187,8 @@ def _poll_interval(sync: Mapping[str, Any], block: Mapping[str, Any]) -> float:
     return 60.0
 
 
-def _dig(data: Mapping[str, Any], *keys: str) -> object:
+def dig(data: Mapping[str, Any], *keys: str) -> object:
+    """`data[k1][k2]...`, None where a key is missing or a value on the way is not an object."""
     current: object = data
     for key in keys:
         if not isinstance(current, Mapping):
@@ -197,23 +198,13 @@ def _dig(data: Mapping[str, Any], *keys: str) -> object:
 
 
 def _read_resolutions(block: Mapping[str, Any]) -> dict[Status, str]:
-    raw = _dig(block, "jira", "resolutions")
+    raw = dig(block, "jira", "resolutions")
     out: dict[Status, str] = {}
     if isinstance(raw, Mapping):
         for key, value in raw.items():
             status = status_from_key(str(key))
             if status is not None and isinstance(value, str):
                 out[status] = value
-    return out
-
-
-def _mapping_overrides(raw: object) -> dict[Tracker, Mapping[str, Any]]:
-    out: dict[Tracker, Mapping[str, Any]] = {}
-    if isinstance(raw, Mapping):
-        for key, block in raw.items():
-            tracker = tracker_from_name(str(key))
-            if tracker is not None and isinstance(block, Mapping):
-                out[tracker] = {**out.get(tracker, {}), **block}
     return out
 
 
@@ -272,12 +263,13 @@ def connection_for(config: SyncConfig, tracker: Tracker, env: Mapping[str, str] 
         if user is None:
             raise ConfigError("jira: JIRA_EMAIL is not set (Jira Cloud API tokens need the account e-mail)",
                               hint="export JIRA_EMAIL=<your Atlassian account e-mail>")
-    base_url = _base_url(tracker, place, env)
-    return Connection(tracker=tracker, base_url=base_url, place={k: place[k] for k in keys}, user=user,
+    return Connection(tracker=tracker, base_url=base_url(tracker, place, env), place={k: place[k] for k in keys},
+                      user=user,
                       token=Secret(token_value))
 
 
-def _base_url(tracker: Tracker, place: Mapping[str, str], env: Mapping[str, str]) -> str:
+def base_url(tracker: Tracker, place: Mapping[str, str], env: Mapping[str, str]) -> str:
+    """The tracker's API base URL: the env override (`BASE_URL_ENV`), else the public service's."""
     name = BASE_URL_ENV[tracker]
     value = _first_env(env, (name,))
     if value is None:

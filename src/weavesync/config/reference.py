@@ -48,6 +48,15 @@ DESCRIPTIONS: Mapping[str, str] = {
     "mappings.github": "GitHub's mapping.",
     "mappings.jira": "Jira's mapping.",
     "mappings.ado": "Azure DevOps' mapping.",
+    "weavesyncMappings": "weavesync's own mapping, same values as `mappings`, applied on top of it status by "
+    "status. SpecWeave 1.0.593 reads `mappings.jira.completed` (a string) and `mappings.ado.completed` (a string "
+    "or `{state}`) for its own closures, so objects (categories, reasons, labels, tags) belong here; `weavesync "
+    "init` writes them here and offers to move those an older weavesync wrote under `mappings`.",
+    "handedOver": "Written by `weavesync init --handover` (SpecWeave's `hooks.post_increment_done.close_*` switches "
+    "as they were before it switched them off); `weavesync init --handback` restores them and removes this key.",
+    "weavesyncMappings.github": "GitHub's mapping.",
+    "weavesyncMappings.jira": "Jira's mapping.",
+    "weavesyncMappings.ado": "Azure DevOps' mapping.",
     "github": "Where GitHub issues live when a link does not name its repository. Also read from `sync.profiles` "
     "and the legacy `sync.github` block.",
     "github.owner": "User or organization, e.g. `acme`.",
@@ -131,7 +140,7 @@ def _json_value(value: object) -> str:
 
 
 def _default_text(path: str) -> str:
-    if path == "mappings" or path.startswith("mappings."):
+    if path in ("mappings", "weavesyncMappings") or path.startswith(("mappings.", "weavesyncMappings.")):
         return "[see below](#default-mappings)"
     attribute = _DEFAULT_ATTRIBUTES.get(path)
     if attribute is None:

@@ -21,6 +21,19 @@ _NAME = {"type": "string", "minLength": 1}
 _NAMES = {"type": "array", "items": _NAME, "uniqueItems": True}
 
 
+def _tracker_mappings(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "type": "object",
+        "properties": {
+            "github": {"$ref": "#/$defs/trackerMapping"},
+            "jira": {"$ref": "#/$defs/trackerMapping"},
+            "ado": {"$ref": "#/$defs/trackerMapping"},
+        },
+        "additionalProperties": {"$ref": "#/$defs/trackerMapping"},
+    }
+
+
 def status_sync_schema() -> dict[str, Any]:
     """A fresh copy of the schema (callers may annotate or embed it without affecting others)."""
     mapping_value: dict[str, Any] = {
@@ -56,14 +69,13 @@ def status_sync_schema() -> dict[str, Any]:
             "completionComments": {"type": "boolean"},
             "userStoryLinks": {"enum": list(USER_STORY_SYNC)},
             "pollIntervalSeconds": {"type": "number", "exclusiveMinimum": 0},
-            "mappings": {
+            "mappings": _tracker_mappings("Read by SpecWeave too (jira.completed as a string, ado.completed as a "
+                                          "string or {state}): weavesync init writes only strings here."),
+            "weavesyncMappings": _tracker_mappings("weavesync's own mapping (SpecWeave does not read it), applied "
+                                                   "on top of mappings status by status."),
+            "handedOver": {
+                "description": "Written by `weavesync init --handover`: what SpecWeave's closers were, for --handback.",
                 "type": "object",
-                "properties": {
-                    "github": {"$ref": "#/$defs/trackerMapping"},
-                    "jira": {"$ref": "#/$defs/trackerMapping"},
-                    "ado": {"$ref": "#/$defs/trackerMapping"},
-                },
-                "additionalProperties": {"$ref": "#/$defs/trackerMapping"},
             },
             "github": {
                 "type": "object",

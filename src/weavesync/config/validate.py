@@ -32,6 +32,7 @@ from weavesync.config.mapping import (
     tracker_from_name,
 )
 from weavesync.config.schema import status_sync_schema
+from weavesync.config.shapes import RICH_KEY, merged_overrides, specweave_shape_problems
 from weavesync.model import Status, Target, Tracker
 
 Severity = Literal["error", "warning"]
@@ -86,8 +87,15 @@ def validate_config(raw: Mapping[str, Any]) -> list[Problem]:
         if key not in _KNOWN_BLOCK_KEYS:
             problems.append(Problem(json_path(STATUS_SYNC_PATH, key), "unknown key, ignored", "warning"))
     resolutions = _resolutions(block, problems)
+    for tracker_key, status_key, shape in specweave_shape_problems(block):
+        problems.append(Problem(json_path(STATUS_SYNC_PATH, "mappings", tracker_key, status_key),
+                                f"SpecWeave reads this key and needs {shape}; this value breaks its own sync. "
+                                f"Move it under {RICH_KEY} (`weavesync init` offers the migration)", "warning"))
     mappings = block.get("mappings")
-    if isinstance(mappings, Mapping):
+    if isinstance(block.get(RICH_KEY), Mapping):  # checked as weavesync reads them: the two blocks merged
+        merged = {t.value: v for t, v in merged_overrides(block).items()}
+        problems += _mapping_problems(merged, resolutions, RICH_KEY)
+    elif isinstance(mappings, Mapping):
         problems += _mapping_problems(mappings, resolutions)
     return problems
 
@@ -135,9 +143,10 @@ def _unknown_status(key: str) -> str:
     return f"'{key}' is not a SpecWeave status; expected one of {', '.join(s.value for s in Status)}"
 
 
-def _mapping_problems(mappings: Mapping[str, Any], resolutions: Mapping[Status, str]) -> list[Problem]:
+def _mapping_problems(mappings: Mapping[str, Any], resolutions: Mapping[Status, str],
+                      where: str = "mappings") -> list[Problem]:
     problems: list[Problem] = []
-    base = json_path(STATUS_SYNC_PATH, "mappings")
+    base = json_path(STATUS_SYNC_PATH, where)
     for tracker_key, block in mappings.items():
         tracker = tracker_from_name(str(tracker_key))
         path = json_path(base, str(tracker_key))

@@ -19,6 +19,7 @@ from weavesync.doctor.finding import Finding
 from weavesync.doctor.store_checks import decision_findings, outbox_findings
 from weavesync.doctor.webhooks import Deliveries, check_webhooks
 from weavesync.doctor.workflows import LinkedItems, check_workflows
+from weavesync.doctor.writers import writer_findings
 from weavesync.errors import StoreError
 from weavesync.executor import SyncSession
 from weavesync.model import Link, Tracker
@@ -49,7 +50,8 @@ def run_checks(target: SyncSession | Project, env: Mapping[str, str] | None = No
         return [*findings, _store_failure(exc)]
     if config is None:
         try:
-            return findings + _increment_findings(target.scan()) + _store_checks(store, moment)
+            return (findings + _increment_findings(target.scan()) + writer_findings(target)
+                    + _store_checks(store, moment))
         finally:
             store.close()
     session = SyncSession(project=target, config=config, store=store, log=SyncLog(target.logs_dir), env=environ)
@@ -60,7 +62,7 @@ def run_checks(target: SyncSession | Project, env: Mapping[str, str] | None = No
 def _session_checks(session: SyncSession, env: Mapping[str, str], now: datetime) -> list[Finding]:
     config = session.config
     scan = session.scan()
-    findings = _increment_findings(scan)
+    findings = _increment_findings(scan) + writer_findings(session.project)
     linked: dict[Tracker, list[tuple[str, Link]]] = {}
     for increment in scan.increments:
         for link in increment.links:

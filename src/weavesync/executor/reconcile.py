@@ -34,7 +34,8 @@ from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
 from weavesync.model import Base, Link, RemoteItem, Status, Tracker
-from weavesync.specweave import Increment, set_status, write_bases
+from weavesync.specweave import Increment, write_bases
+from weavesync.specweave.rules import apply_status, check_status
 from weavesync.store import Decision, OutboxEntry
 
 
@@ -67,6 +68,8 @@ class ReconcileReport:
     problems: list[str] = field(default_factory=list)
     withdrawn: list[tuple[Decision, str]] = field(default_factory=list)
     """Pending decisions this run withdrew because their link settled (a strategy won, both sides agree, ...)."""
+    warnings: list[str] = field(default_factory=list)
+    """What SpecWeave's rules said about a status change that was made (a WIP limit passed, a restore)."""
 
     @property
     def failed(self) -> bool:
@@ -369,6 +372,7 @@ class Resolution:
     applied: list[tuple[Decision, Ask, Answer]] = field(default_factory=list)
     refused: list[tuple[Decision, str]] = field(default_factory=list)
     changed: Increment | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class StaleDecision(WeavesyncError):
@@ -413,6 +417,8 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
         plans.append((decision, current, answer,
                       resolve_choice(current, answer.choice, answer.custom, inc.status, now=now)))
     plans = _one_status(plans, outcome)
+    for status in {a.status for *_, actions in plans for a in actions if isinstance(a, ApplyLocal)}:
+        check_status(session.project, inc, status)  # SpecWeave's rules (WIP hard cap, the archive): RuleRefused
     bases: dict[str, Base | None] = {}
     local_changes: list[tuple[Status, str]] = []
     for decision, ask, answer, actions in plans:
@@ -425,6 +431,7 @@ def resolve_decisions(session: SyncSession, answered: Sequence[tuple[Decision, A
              trigger, "refused")
     report = ReconcileReport()
     outcome.changed = _commit_local(session, inc, bases, local_changes, report, concurrent_is_problem=True)
+    outcome.warnings = report.warnings
     if report.problems:
         raise WeavesyncError(report.problems[0])
     # Decide the increment again: the new status reaches the other links, refused questions are withdrawn or
@@ -521,7 +528,9 @@ def _commit_local(session: SyncSession, inc: Increment, bases: dict[str, Base | 
     try:
         if local_changes:
             status, reason = local_changes[-1]
-            inc = set_status(inc, status, now=session.now(), reason=reason)
+            applied = apply_status(session.project, inc, status, now=session.now(), reason=reason)
+            inc = applied.increment
+            report.warnings.extend(f"{inc.id}: {w}" for w in applied.warnings)
         if bases:
             inc = write_bases(inc, bases)
     except ConcurrentChange as exc:

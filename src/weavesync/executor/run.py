@@ -182,6 +182,9 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
         resolution = session.config.jira_resolutions.get(status)
         receipt: Receipt | None = None
         seen = current
+        # Closed before this write: someone else closed it (SpecWeave's own closer comments as it closes), so the
+        # comments are looked at before posting ours (the adapter skips a completion SpecWeave announced).
+        closed_before = current is not None and mapping.is_closed(current.state)
         for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
             with attempt:
                 fresh, seen = seen, None
@@ -204,7 +207,8 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
     # like the write, and the entry is finished only when both are done. The first write attempt of a first
     # claim that changed the item: no earlier attempt can have posted the comment, so the marker is not looked
     # for; any other case (a lost response, a replay) looks first.
-    first = entry.claims == 1 and entry.attempts == 0 and outcome.attempts == 1 and receipt.changed
+    first = (entry.claims == 1 and entry.attempts == 0 and outcome.attempts == 1 and receipt.changed
+             and not closed_before)
     text = entry.desired.get("comment")
     commented = False
     if text:

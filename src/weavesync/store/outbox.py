@@ -18,9 +18,9 @@ the newest entry that has not started (pending or retrying) in place: new desire
 attempts and error reset. The same desired state again is the same operation: the open entry is returned as it
 is (same op id, so a comment an earlier attempt posted is found by its marker). A retrying entry whose state
 write already landed and whose comment is still owed (`note_landed`) is not replaced: the newer state queues
-behind it, so the change that did happen is announced. A retrying entry keeps its `next_attempt_at`, because the wait it holds came from
-the tracker (Retry-After) and a new state does not make the tracker less busy. If the newest entry is in
-flight, the new state is queued behind it.
+behind it, so the change that did happen is announced. A retrying entry keeps its `next_attempt_at`, because
+the wait it holds came from the tracker (Retry-After) and a new state does not make the tracker less busy. If
+the newest entry is in flight, the new state is queued behind it.
 
 Crashes. A claim is a lease: a worker killed after claiming leaves an ``in_flight`` row whose lease expires,
 and the next claim after that time takes it again (the write re-reads the item first, so a write that did

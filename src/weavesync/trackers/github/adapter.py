@@ -18,6 +18,7 @@ import httpx
 
 from weavesync.errors import AuthFailed, Rejected
 from weavesync.model import Connection, ExternalState, Receipt, RemoteItem, Target, Tracker, without_userinfo
+from weavesync.specweave.writers import SPECWEAVE_CLOSE_NOTE
 from weavesync.trackers.base import (
     AuthInfo,
     ChangeBatch,
@@ -42,6 +43,8 @@ from weavesync.trackers.github.refs import (
 from weavesync.trackers.http import Governor
 
 PER_PAGE = 100
+COMPLETION_PREFIX = "Status: completed,"
+"""How weavesync's completion comment starts (`engine.describe.completion_comment`)."""
 CLOSE_REASONS = ("completed", "not_planned", "duplicate")
 OVERLAP = timedelta(seconds=2)
 """``since`` is second-granular and GitHub's search of recent updates may lag a little: re-read a margin."""
@@ -265,10 +268,13 @@ class GitHubAdapter:
         ref = parse_ref(item)
         marker = op_marker(op_id)
         path = f"{self._path(ref)}/comments"
+        completion = body.startswith(COMPLETION_PREFIX)
         if not first_attempt:
             for page, _ in self.client.pages(path, {"per_page": PER_PAGE}, item=item):
                 if any(marker in (c.get("body") or "") for c in page):
                     return False
+                if completion and any(SPECWEAVE_CLOSE_NOTE in (c.get("body") or "") for c in page):
+                    return False  # SpecWeave's own closer announced the completion: no second comment
         self.client.http.post(path, item=item, json={"body": f"{body.rstrip()}\n\n{marker}"})
         return True
 
