@@ -17,12 +17,13 @@ from pathlib import Path
 
 import stamina
 
+from weavesync.engine import managed_part
 from weavesync.engine.describe import external_text
 from weavesync.engine.retry import RetryPlan
 from weavesync.errors import TrackerError, WeavesyncError
 from weavesync.executor.codec import target_from_json
 from weavesync.executor.session import SyncSession
-from weavesync.model import Base, Receipt, RemoteItem, Status, Tracker
+from weavesync.model import Base, ExternalState, Receipt, RemoteItem, Status, Tracker
 from weavesync.specweave import write_bases
 from weavesync.store import OutboxEntry
 
@@ -202,6 +203,7 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
     outcome.attempts += 1
     outcome.receipt = receipt
     now = session.now()
+    owes_comment = _owes_comment(session, entry, receipt, outcome.attempts)
     _store_receipt(session, entry, receipt, status, now, trigger, outcome.attempts)
     # The comment is part of the desired state (sync-semantics §8): posted once (found by its marker), retried
     # like the write, and the entry is finished only when both are done. The first write attempt of a first
@@ -211,7 +213,7 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
              and not closed_before)
     text = entry.desired.get("comment")
     commented = False
-    if text:
+    if text and owes_comment:
         try:
             tries = 0
             for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
@@ -234,6 +236,25 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
         reason += "; completion comment posted"
     _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
     return outcome
+
+
+def _owes_comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, attempts: int) -> bool:
+    """Does this write owe the item its completion comment? Yes when it changed the item now, or may have changed it
+    in an earlier try (a lost answer, a replay after a crash, a state that landed before the comment failed),
+    unless another operation of weavesync's had already brought the item to this very state: then the change,
+    and its comment, are that operation's (a second comment for one close is a duplicate)."""
+    if receipt.changed:
+        return True
+    if entry.receipt is not None:
+        return True  # this operation's own state write landed earlier; only its comment is still owed
+    if entry.claims <= 1 and entry.attempts == 0 and attempts <= 1:
+        return False  # first try, nothing written: the item got there without this operation
+    before = session.store.last_receipt(entry.link_key)
+    if before is None or before.get("op_id") in (None, entry.op_id):
+        return True
+    mapping = session.mapping(Tracker(entry.tracker))
+    earlier = managed_part(ExternalState.from_json(before["state"]), mapping.managed)
+    return earlier != managed_part(receipt.state, mapping.managed)
 
 
 def _store_receipt(session: SyncSession, entry: OutboxEntry, receipt: Receipt, status: Status, now: datetime,
