@@ -5,7 +5,8 @@ uses its own SQLite file. The tests of the parts that talk to the store (`STORE_
 and once on PostgreSQL, each PostgreSQL run in a schema of its own (created before the test, dropped after it)
 of the database named by WEAVESYNC_TEST_DATABASE_URL, for example
 ``postgresql+psycopg://weavesync:PASSWORD@127.0.0.1/weavesync_test``; `.ci/run` starts one. Without that variable
-the PostgreSQL runs are skipped, saying so; with it, a database that cannot be reached fails them.
+only the SQLite runs are collected and `test_postgresql.py` reports, as one skip, that the PostgreSQL runs were
+left out; with it, a database that cannot be reached fails them.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     parts = Path(metafunc.definition.path).resolve().relative_to(_TESTS).parts
     if parts and parts[0] in STORE_PARTS:
-        metafunc.parametrize("database_backend", BACKENDS, indirect=True)
+        # Without a PostgreSQL URL only the SQLite runs are collected; test_postgresql_runs says what is skipped.
+        chosen = BACKENDS if os.environ.get(TEST_URL_ENV) else BACKENDS[:1]
+        metafunc.parametrize("database_backend", chosen, indirect=True)
 
 
 @pytest.fixture
@@ -51,12 +54,21 @@ def database_url(database_backend: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     if database_backend == "sqlite":
         yield None
         return
-    base = os.environ.get(TEST_URL_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL run: set {TEST_URL_ENV} to a PostgreSQL URL (.ci/run starts one)")
-    with pg_schema(base) as url:
+    with pg_schema(postgresql_base_url()) as url:
         monkeypatch.setenv(DATABASE_URL_ENV, url)
         yield url
+
+
+SKIPPED_WITHOUT_URL = (f"the PostgreSQL runs of the tests in tests/{{{','.join(STORE_PARTS)}}} are skipped: set "
+                       f"{TEST_URL_ENV} to a PostgreSQL database URL to run them (.ci/run starts one)")
+
+
+def postgresql_base_url() -> str:
+    """The PostgreSQL database the tests may use; skips the test (saying why) when none is configured."""
+    base = os.environ.get(TEST_URL_ENV)
+    if not base:
+        pytest.skip(SKIPPED_WITHOUT_URL)
+    return base
 
 
 @pytest.fixture
