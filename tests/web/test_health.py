@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from weavesync.doctor.store_checks import store_findings
 from weavesync.errors import StoreError
 from weavesync.executor import SyncSession, reconcile
 from weavesync.model import Tracker
@@ -138,3 +139,18 @@ def test_dead_entries_and_silent_workers_are_warnings_not_outages(open_session: 
     assert [(w["name"], w["alive"]) for w in body["workers"]] == [("elsewhere:4242:gone", False)]
     assert len(body["warnings"]) == 2 and "dead outbox" in body["warnings"][0]
     assert "elsewhere:4242:gone" in body["warnings"][1]
+
+
+def test_doctor_names_the_store_its_schema_and_the_workers(open_session: Callable[[], SyncSession],
+                                                           kinds: dict[Tracker, FakeKind]) -> None:
+    session = synced(open_session, kinds)
+    now = datetime.now(UTC)
+    session.store.worker_beat("host-a:1:alive", role="serve", now=now - timedelta(seconds=2))
+    session.store.worker_beat("host-b:2:killed", role="serve", now=now - timedelta(hours=1))
+    found = store_findings(session.store, now)
+    assert [(f.check, f.severity) for f in found] == [("store", "ok"), ("workers", "ok"), ("workers", "warning")]
+    assert f"schema version {SCHEMA_VERSION}" in found[0].message and session.store.where in found[0].message
+    assert "host-a:1:alive is alive" in found[1].message
+    assert "host-b:2:killed has not been heard of for 3600 s" in found[2].message and found[2].fix
+    assert session.store.prune(before=now - timedelta(minutes=30)) == 1
+    assert [w.worker for w in session.store.workers()] == ["host-a:1:alive"]

@@ -235,10 +235,12 @@ class Store:
         """Housekeeping: delete finished outbox entries and processed deliveries older than `before`.
 
         Returns the number of rows deleted. Pending, in-flight, retrying and dead entries, pending decisions,
-        the conflict history, receipts and cursors are never pruned.
+        the conflict history, receipts and cursors are never pruned. Workers not heard of since `before` are
+        forgotten too.
         """
         with self.transaction() as conn:
-            return _outbox.prune(conn, before=before) + _deliveries.prune(conn, before=before)
+            return (_outbox.prune(conn, before=before) + _deliveries.prune(conn, before=before)
+                    + _workers.prune(conn, before=before))
 
     # -- decisions and conflicts ---------------------------------------------------------------------------
 

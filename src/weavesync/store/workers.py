@@ -41,3 +41,8 @@ def forget(conn: Connection, worker: str) -> None:
 def all_workers(conn: Connection) -> list[WorkerBeat]:
     rows = conn.execute(select(workers).order_by(workers.c.started_at, workers.c.worker))
     return [WorkerBeat(r.worker, r.role, r.started_at, r.seen_at) for r in rows]
+
+
+def prune(conn: Connection, *, before: datetime) -> int:
+    """Forget workers not heard of since `before` (killed long ago, never restarted)."""
+    return int(conn.execute(delete(workers).where(workers.c.seen_at < before)).rowcount)
