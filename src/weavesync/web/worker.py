@@ -21,6 +21,10 @@ from weavesync.web.health import HEARTBEAT_SECONDS
 
 LOG = logging.getLogger("weavesync.web")
 
+IDLE_PASS = 5.0
+"""Seconds between passes when nothing wakes the worker, so that deliveries another worker on the same store left
+behind (it died; its lease ended) are taken over without waiting for a new delivery or poll."""
+
 ERROR_PAUSE = 1.0
 """Seconds to wait after an unexpected failure before trying again (the store may be briefly locked)."""
 
@@ -100,8 +104,8 @@ class InboundWorker:
                 self._state.notify_all()
             if not ok:
                 self._stop.wait(ERROR_PAUSE)
-            wait = max(0.0, next_poll - time.monotonic()) if polling else None
-            self._wake.wait(wait)
+            wait = max(0.0, next_poll - time.monotonic()) if polling else IDLE_PASS
+            self._wake.wait(min(wait, IDLE_PASS))
 
     @property
     def alive(self) -> bool:
