@@ -12,19 +12,14 @@ left out; with it, a database that cannot be reached fails them.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-TEST_URL_ENV = "WEAVESYNC_TEST_DATABASE_URL"
+from pg_databases import STORE_PARTS, TEST_URL_ENV, pg_schema, postgresql_base_url
+
 DATABASE_URL_ENV = "WEAVESYNC_DATABASE_URL"
-STORE_PARTS = ("store", "executor", "web", "e2e")
-"""Folders under tests/ whose tests also run on PostgreSQL."""
 BACKENDS = ("sqlite", "postgresql")
 
 _TESTS = Path(__file__).resolve().parent
@@ -35,7 +30,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     parts = Path(metafunc.definition.path).resolve().relative_to(_TESTS).parts
     if parts and parts[0] in STORE_PARTS:
-        # Without a PostgreSQL URL only the SQLite runs are collected; test_postgresql_runs says what is skipped.
+        # Without a PostgreSQL URL only the SQLite runs are collected; tests/test_postgresql.py says what is left out.
         chosen = BACKENDS if os.environ.get(TEST_URL_ENV) else BACKENDS[:1]
         metafunc.parametrize("database_backend", chosen, indirect=True)
 
@@ -59,39 +54,8 @@ def database_url(database_backend: str, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield url
 
 
-SKIPPED_WITHOUT_URL = (f"the PostgreSQL runs of the tests in tests/{{{','.join(STORE_PARTS)}}} are skipped: set "
-                       f"{TEST_URL_ENV} to a PostgreSQL database URL to run them (.ci/run starts one)")
-
-
-def postgresql_base_url() -> str:
-    """The PostgreSQL database the tests may use; skips the test (saying why) when none is configured."""
-    base = os.environ.get(TEST_URL_ENV)
-    if not base:
-        pytest.skip(SKIPPED_WITHOUT_URL)
-    return base
-
-
 @pytest.fixture
 def pg_only(database_backend: str) -> None:
     """For tests about sharing one PostgreSQL store (row locks, several processes)."""
     if database_backend != "postgresql":
         pytest.skip("about a shared PostgreSQL store; runs only in the PostgreSQL run")
-
-
-@contextmanager
-def pg_schema(base: str) -> Iterator[str]:
-    """A new schema in the PostgreSQL database at `base`: yields `base` pointed at it, drops it (tables and all)
-    afterwards."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    base_url = make_url(base)
-    engine = create_engine(base_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{name}"'))
-        try:
-            yield base_url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-    finally:
-        engine.dispose()
