@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
-from conftest import pg_schema, postgresql_base_url
+from pg_databases import pg_schema, postgresql_base_url
 
 
 def test_postgresql_runs_are_configured() -> None:
