@@ -15,6 +15,12 @@ from sqlalchemy import Connection, delete, select, update
 from weavesync.store.dialect import insert_ignore
 from weavesync.store.schema import workers
 
+HEARTBEAT_SECONDS = 5.0
+"""How often a `serve` worker records that it is alive."""
+
+STALE_AFTER = 6 * HEARTBEAT_SECONDS
+"""A worker not heard of for this long is reported as stopped (`/healthz`, `weavesync doctor`)."""
+
 
 @dataclass(frozen=True)
 class WorkerBeat:

@@ -24,14 +24,12 @@ from weavesync.errors import StoreError
 from weavesync.store import Store
 from weavesync.store.schema import DELIVERY_STATES, OUTBOX_STATES
 from weavesync.store.store import StoreFigures
+from weavesync.store.workers import STALE_AFTER
 
 MAX_DELIVERY_WAIT = 300.0
 """Seconds the oldest unprocessed delivery may wait before `/healthz` answers 503."""
 
-HEARTBEAT_SECONDS = 5.0
-"""How often a `serve` worker records that it is alive (`Store.worker_beat`)."""
-
-WORKER_STALE_AFTER = 6 * HEARTBEAT_SECONDS
+WORKER_STALE_AFTER = STALE_AFTER
 """A worker not heard of for this long is reported as stopped."""
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from weavesync.engine import Policy
 from weavesync.executor import SyncSession, drain
 from weavesync.executor.inbound import DeliveryOutcome, PollOutcome, poll_trackers, process_deliveries
-from weavesync.web.health import HEARTBEAT_SECONDS
+from weavesync.store.workers import HEARTBEAT_SECONDS
 
 LOG = logging.getLogger("weavesync.web")
 
