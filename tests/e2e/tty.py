@@ -44,9 +44,9 @@ def plain(raw: bytes) -> str:
 
 def child_env(bot_env: dict[str, str]) -> dict[str, str]:
     """The environment weavesync runs with: this machine's, the bot's sandbox credentials, nothing of alice's,
-    `src` importable, no colour, and the state store found in the project (never an outside database)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SANDBOX_PERSON_") and k != "WEAVESYNC_DATABASE_URL"}
+    `src` importable, no colour, and the test's state store (tests/conftest.py sets WEAVESYNC_DATABASE_URL only
+    in a PostgreSQL run; otherwise the store is the project's file)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_PERSON_")}
     env.update({k: v for k, v in bot_env.items() if not k.startswith("SANDBOX_PERSON_")})
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
     env.update({"NO_COLOR": "1", "TERM": "xterm", "COLUMNS": "120"})

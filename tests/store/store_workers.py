@@ -45,6 +45,10 @@ def crash_main(url: str, mode: str, now_text: str, ready_file: str) -> None:
             claimed = outbox_table.claim(conn, now, worker="doomed", lease_seconds=CRASH_LEASE_SECONDS)
             _announce(ready, [e.id for e in claimed])
             _hang()
+    elif mode == "claim-deliveries":
+        deliveries = store.claim_deliveries(now, worker="doomed", lease_seconds=CRASH_LEASE_SECONDS, limit=2)
+        _announce(ready, [d.id for d in deliveries])
+        _hang()
     raise SystemExit(f"unknown mode {mode}")
 
 
@@ -87,6 +91,35 @@ def open_and_report(url: str, state_dir: str, barrier: Any, results: Any) -> Non
             results.put(store.schema_version)
     except Exception as exc:  # reported to the test, which fails with the message
         results.put(f"{type(exc).__name__}: {exc}")
+
+
+def process_deliveries_until_empty(url: str, state_dir: str, worker: str, now_text: str, barrier: Any,
+                                   results: Any) -> None:
+    """Claim deliveries (a few at a time, as `serve` does) and mark each processed until none is left; report
+    (worker, processed row ids, claims lost, seconds spent)."""
+    now = datetime.fromisoformat(now_text)
+    store = open_store(Path(state_dir), url)
+    processed: list[int] = []
+    lost: list[int] = []
+    started = time.monotonic()
+    try:
+        barrier.wait()
+        started = time.monotonic()
+        while True:
+            batch = store.claim_deliveries(now, worker=worker, lease_seconds=3600, limit=3)
+            if not batch:
+                if not store.unprocessed_deliveries(1):
+                    break
+                time.sleep(0.001)
+                continue
+            for record in batch:
+                store.start_delivery_attempt(record.id)
+                processed.append(record.id)
+                if not store.mark_delivery_processed(record.id, outcome=f"ok by {worker}", now=now, worker=worker):
+                    lost.append(record.id)
+    finally:
+        store.close()
+        results.put((worker, processed, lost, time.monotonic() - started))
 
 
 if __name__ == "__main__":

@@ -182,4 +182,4 @@ def test_a_version_1_database_gets_the_delivery_states_and_keeps_its_deliveries(
         [poison] = upgraded.set_aside_deliveries()
         assert (poison.delivery_id, poison.state, poison.error) == ("waiting", "poison", "KeyError: 'fields'")
         assert upgraded.unprocessed_deliveries() == []
-    assert _version(db_url) == SCHEMA_VERSION == 2
+    assert _version(db_url) == SCHEMA_VERSION == 3

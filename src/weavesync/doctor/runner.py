@@ -16,7 +16,7 @@ from weavesync.config.places import PLACE_KEYS
 from weavesync.doctor.config_checks import config_findings, load_checked, mapping_findings
 from weavesync.doctor.credentials import check_credentials
 from weavesync.doctor.finding import Finding
-from weavesync.doctor.store_checks import decision_findings, outbox_findings
+from weavesync.doctor.store_checks import decision_findings, outbox_findings, store_findings
 from weavesync.doctor.webhooks import Deliveries, check_webhooks
 from weavesync.doctor.workflows import LinkedItems, check_workflows
 from weavesync.doctor.writers import writer_findings
@@ -101,7 +101,8 @@ def _increment_findings(scan: Scan) -> list[Finding]:
 
 def _store_checks(store: Store, now: datetime) -> list[Finding]:
     try:
-        return outbox_findings(store.outbox(OPEN_STATES), now) + decision_findings(store.pending_decisions())
+        return (store_findings(store, now) + outbox_findings(store.outbox(OPEN_STATES), now)
+                + decision_findings(store.pending_decisions()))
     except StoreError as exc:
         return [_store_failure(exc)]
 

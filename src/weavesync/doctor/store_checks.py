@@ -12,7 +12,8 @@ from datetime import datetime
 
 from weavesync.doctor.finding import Finding
 from weavesync.model import format_utc
-from weavesync.store import Decision, OutboxEntry
+from weavesync.store import SCHEMA_VERSION, Decision, OutboxEntry, Store
+from weavesync.store.workers import STALE_AFTER
 
 
 def outbox_findings(entries: Sequence[OutboxEntry], now: datetime) -> list[Finding]:
@@ -53,4 +54,20 @@ def decision_findings(decisions: Sequence[Decision]) -> list[Finding]:
                            "`weavesync pending`)", tracker=tracker or None, item=item or None))
     if not out:
         out.append(Finding("decisions", "ok", "no pending decisions", None))
+    return out
+
+
+def store_findings(store: Store, now: datetime) -> list[Finding]:
+    """The state store itself (which one, its schema version) and the `serve` workers sharing it: alive while they
+    beat, stopped (killed, or their host gone) when not heard of for `STALE_AFTER` seconds."""
+    out = [Finding("store", "ok", f"state store {store.where} is reachable, schema version {store.schema_version} "
+                   f"(this weavesync: {SCHEMA_VERSION})")]
+    for beat in store.workers():
+        ago = (now - beat.seen_at).total_seconds()
+        if beat.alive(now, within=STALE_AFTER):
+            out.append(Finding("workers", "ok", f"{beat.role} worker {beat.worker} is alive (seen {ago:.0f} s ago)"))
+        else:
+            out.append(Finding("workers", "warning", f"{beat.role} worker {beat.worker} has not been heard of for "
+                               f"{ago:.0f} s", "restart it (its claims are taken over when their leases end); "
+                               "housekeeping forgets a worker silent for longer than it keeps finished rows"))
     return out

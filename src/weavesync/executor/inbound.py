@@ -15,6 +15,7 @@ This module does no HTTP serving and no file watching: `web` (the receiver) and 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from weavesync.config.places import PLACE_KEYS
 from weavesync.engine import Policy
 from weavesync.errors import StoreError, WeavesyncError
 from weavesync.executor.reconcile import ReconcileReport, reconcile
+from weavesync.executor.run import LEASE_SECONDS, free_dead_claims
 from weavesync.executor.session import SyncSession
 from weavesync.model import Tracker
 from weavesync.store.records import DeliveryRecord
@@ -114,7 +116,10 @@ def reconcile_items(session: SyncSession, policy: Policy, tracker: Tracker, item
     refs = linked_increments(session, (f"{tracker.value}:{item}" for item in items))
     if not refs:
         return [], None
-    return refs, reconcile(session, policy, refs, trigger=trigger, prompter=None)
+    # Another worker on the same store may be reconciling these increments now (its own delivery or poll about
+    # them): one at a time, so the second re-reads what the first decided and wrote.
+    with session.store.serialised(f"reconcile:{ref}" for ref in refs):
+        return refs, reconcile(session, policy, refs, trigger=trigger, prompter=None)
 
 
 def tracker_errors(report: ReconcileReport, tracker: Tracker) -> list[str]:
@@ -162,27 +167,79 @@ def process_delivery(session: SyncSession, policy: Policy, record: DeliveryRecor
     return outcome("ok", None, refs, report)
 
 
-def process_deliveries(session: SyncSession, policy: Policy, *, limit: int = 100) -> list[DeliveryOutcome]:
+def process_deliveries(session: SyncSession, policy: Policy, *, limit: int = 10) -> list[DeliveryOutcome]:
     """Process every stored delivery not processed yet, oldest first, marking each with its outcome.
 
     Called at startup (deliveries acknowledged before a crash) and whenever the receiver records a new one. A
     delivery that cannot be processed is set aside (`SET_ASIDE`) and the next one is processed; only a failing
     store stops the pass (raised as `StoreError`), and `MAX_ATTEMPTS` keeps that from repeating forever.
+
+    Several workers (`serve` processes on one store) share the deliveries: each claims up to `limit` at a time
+    with a lease of `LEASE_SECONDS`, renewed while it works through them, so no delivery is processed by two
+    workers, and a worker that dies leaves its claims to the others when the lease ends (at once for a process
+    of this machine that is gone, `free_dead_claims`).
     """
     done: list[DeliveryOutcome] = []
+    free_dead_claims(session)
     while True:
-        batch = session.store.unprocessed_deliveries(limit)
+        batch = session.store.claim_deliveries(session.now(), worker=session.worker, lease_seconds=LEASE_SECONDS,
+                                               limit=limit)
         if not batch:
             return done
-        for record in batch:
-            result = _attempt(session, policy, record)
-            if result.outcome in SET_ASIDE:
-                session.store.set_aside_delivery(record.id, error=result.stored, now=session.now())
-                LOG.warning("delivery %s %s set aside: %s", record.tracker, record.delivery_id, result.stored)
-            else:
-                session.store.mark_delivery_processed(record.id, outcome=result.stored, now=session.now())
-                LOG.info("delivery %s %s: %s", record.tracker, record.delivery_id, result.stored)
-            done.append(result)
+        with _LeaseKeeper(session, [record.id for record in batch]) as keeper:
+            for record in batch:
+                done.append(_process_claimed(session, policy, record))
+                keeper.finished(record.id)
+
+
+def _process_claimed(session: SyncSession, policy: Policy, record: DeliveryRecord) -> DeliveryOutcome:
+    result = _attempt(session, policy, record)
+    if result.outcome in SET_ASIDE:
+        kept = session.store.set_aside_delivery(record.id, error=result.stored, now=session.now(),
+                                                worker=session.worker)
+        LOG.warning("delivery %s %s set aside: %s", record.tracker, record.delivery_id, result.stored)
+    else:
+        kept = session.store.mark_delivery_processed(record.id, outcome=result.stored, now=session.now(),
+                                                     worker=session.worker)
+        LOG.info("delivery %s %s: %s", record.tracker, record.delivery_id, result.stored)
+    if not kept:
+        LOG.warning("delivery %s %s: the claim was lost (the lease ended) and another worker took it over",
+                    record.tracker, record.delivery_id)
+    return result
+
+
+class _LeaseKeeper:
+    """Renews the claims on a batch of deliveries every third of the lease, from a thread of its own, until each is
+    finished: processing one delivery (reconciling, writing with retries) may take longer than the lease."""
+
+    def __init__(self, session: SyncSession, ids: list[int]) -> None:
+        self._session = session
+        self._open = list(ids)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="weavesync-delivery-lease", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def finished(self, delivery_row_id: int) -> None:
+        with self._lock:
+            self._open.remove(delivery_row_id)
+
+    def _run(self) -> None:
+        while not self._stop.wait(LEASE_SECONDS / 3):
+            with self._lock:
+                ids = list(self._open)
+            try:
+                self._session.store.extend_delivery_leases(ids, worker=self._session.worker,
+                                                           now=self._session.now(), lease_seconds=LEASE_SECONDS)
+            except StoreError:  # the store is briefly unreachable: the next renewal tries again
+                LOG.warning("renewing the claims on deliveries %s failed", ids, exc_info=True)
 
 
 def _attempt(session: SyncSession, policy: Policy, record: DeliveryRecord) -> DeliveryOutcome:

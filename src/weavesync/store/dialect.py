@@ -20,8 +20,10 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any], *, key
     """
     name = conn.dialect.name
     if name == "postgresql":
+        # An explicit RETURNING: psycopg does not report a row count for the INSERT ... RETURNING that
+        # SQLAlchemy would otherwise add for the primary key, so "a row came back" is the reliable test.
         pg_stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-        return conn.execute(pg_stmt).rowcount == 1
+        return conn.execute(pg_stmt.returning(*table.primary_key.columns)).first() is not None
     if name == "sqlite":
         lite_stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
         return conn.execute(lite_stmt).rowcount == 1

@@ -76,7 +76,16 @@ def _m002_delivery_state(conn: Connection) -> None:
     conn.execute(text("UPDATE deliveries SET state = 'processed' WHERE processed_at IS NOT NULL"))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_delivery_state)
+def _m003_shared_workers(conn: Connection) -> None:
+    """Version 3: several `serve` processes on one store. A delivery is claimed with a lease (`claimed_by`,
+    `lease_expires_at`) like an outbox entry, and each worker's heartbeat is a row of `workers`."""
+    when = UTCDateTime().compile(dialect=conn.dialect)
+    for column in ("claimed_by VARCHAR(200)", f"lease_expires_at {when}"):
+        conn.execute(text(f"ALTER TABLE deliveries ADD COLUMN {column}"))
+    schema.metadata.create_all(conn, tables=[schema.workers])
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_delivery_state, _m003_shared_workers)
 SCHEMA_VERSION = len(MIGRATIONS)
 """The schema version this code reads and writes."""
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select, update
+from sqlalchemy import Connection, and_, exists, func, or_, select, update
 
 from weavesync.errors import StoreError
 from weavesync.store.dialect import inserted_id, lock_key
@@ -311,6 +311,12 @@ def entries(conn: Connection, states: Iterable[str] | None = None) -> list[Outbo
             raise ValueError(f"unknown outbox states {unknown}; known: {list(OUTBOX_STATES)}")
         stmt = stmt.where(outbox.c.state.in_(wanted))
     return [OutboxEntry.from_row(r) for r in conn.execute(stmt)]
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Entries per state."""
+    rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+    return {str(state): int(n) for state, n in rows}
 
 
 def get(conn: Connection, entry_id: int) -> OutboxEntry | None:

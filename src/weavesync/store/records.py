@@ -125,6 +125,7 @@ class DeliveryRecord:
     state: str = "received"
     attempts: int = 0
     error: str | None = None
+    claimed_by: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> DeliveryRecord:
@@ -141,4 +142,5 @@ class DeliveryRecord:
             state=m["state"],
             attempts=m["attempts"],
             error=m["error"],
+            claimed_by=m["claimed_by"],
         )

@@ -1,7 +1,8 @@
 """The store's tables (SQLAlchemy Core) and the schema version this code knows.
 
 These definitions are the shape of the newest schema version; `migrations.py` builds it step by step (version 1
-created every table, version 2 added the delivery `state`, `attempts` and `error` columns). To change a table
+created every table, version 2 added the delivery `state`, `attempts` and `error` columns, version 3 the delivery
+claims (`claimed_by`, `lease_expires_at`) and the `workers` table). To change a table
 later: edit it here AND append a migration that alters existing databases; earlier migrations keep creating
 the old shape (they hold copies of the old definitions), otherwise an upgrade would try to add a column that
 migration 1 already created and fail loudly.
@@ -137,6 +138,19 @@ deliveries = Table(
     Column("state", String(16), nullable=False, default="received", server_default="received"),
     Column("attempts", Integer, nullable=False, default=0, server_default="0"),
     Column("error", Text, nullable=True),
+    Column("claimed_by", String(200), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
     UniqueConstraint("tracker", "delivery_id", name="uq_deliveries_tracker_delivery"),
     Index("ix_deliveries_unprocessed", "processed_at", "id"),
 )
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("worker", String(200), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+)
+"""The long-running processes (`serve`) sharing this store, each refreshing `seen_at` while it runs; a row whose
+`seen_at` is old is a worker that stopped without saying so (killed, or its host gone). A clean stop deletes it."""

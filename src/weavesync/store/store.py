@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -28,9 +29,12 @@ from weavesync.store import decisions as _decisions
 from weavesync.store import deliveries as _deliveries
 from weavesync.store import outbox as _outbox
 from weavesync.store import receipts as _receipts
+from weavesync.store import workers as _workers
 from weavesync.store.connect import READ_ONLY, is_memory_sqlite, make_engine
 from weavesync.store.migrations import migrate
 from weavesync.store.records import Decision, DeliveryRecord, OutboxEntry
+from weavesync.store.schema import decisions as _decisions_table
+from weavesync.store.workers import WorkerBeat
 
 DATABASE_URL_ENV = "WEAVESYNC_DATABASE_URL"
 DB_FILENAME = "weavesync.db"
@@ -173,12 +177,15 @@ class Store:
             return _outbox.supersede_abandoned_heads(conn, now)
 
     def in_flight_claimers(self) -> list[str]:
+        """The workers holding claims now, on outbox entries or on deliveries."""
         with self._read() as conn:
-            return _outbox.in_flight_claimers(conn)
+            return sorted(set(_outbox.in_flight_claimers(conn)) | set(_deliveries.claimers(conn)))
 
     def expire_claims(self, workers: Iterable[str], *, now: datetime) -> int:
+        """End the claims (outbox entries and deliveries) of `workers`; returns how many were freed."""
+        names = list(workers)
         with self.transaction() as conn:
-            return _outbox.expire_claims(conn, workers, now=now)
+            return _outbox.expire_claims(conn, names, now=now) + _deliveries.expire_claims(conn, names, now=now)
 
     def extend_lease(self, entry_id: int, *, worker: str, now: datetime, lease_seconds: float = 60) -> bool:
         with self.transaction() as conn:
@@ -238,10 +245,12 @@ class Store:
         """Housekeeping: delete finished outbox entries and processed deliveries older than `before`.
 
         Returns the number of rows deleted. Pending, in-flight, retrying and dead entries, pending decisions,
-        the conflict history, receipts and cursors are never pruned.
+        the conflict history, receipts and cursors are never pruned. Workers not heard of since `before` are
+        forgotten too.
         """
         with self.transaction() as conn:
-            return _outbox.prune(conn, before=before) + _deliveries.prune(conn, before=before)
+            return (_outbox.prune(conn, before=before) + _deliveries.prune(conn, before=before)
+                    + _workers.prune(conn, before=before))
 
     # -- decisions and conflicts ---------------------------------------------------------------------------
 
@@ -355,21 +364,57 @@ class Store:
             return _deliveries.unprocessed(conn, limit)
 
     def mark_delivery_processed(
-        self, delivery_id: int, *, outcome: str, now: datetime, conn: Connection | None = None
-    ) -> None:
-        """Mark the delivery row `delivery_id` (`DeliveryRecord.id`, not the tracker's id) processed."""
+        self, delivery_id: int, *, outcome: str, now: datetime, conn: Connection | None = None,
+        worker: str | None = None,
+    ) -> bool:
+        """Mark the delivery row `delivery_id` (`DeliveryRecord.id`, not the tracker's id) processed; with `worker`,
+        only while it holds the claim (False when another worker took it over)."""
         with self._write(conn) as c:
-            _deliveries.mark_processed(c, delivery_id, outcome=outcome, now=now)
+            return _deliveries.mark_processed(c, delivery_id, outcome=outcome, now=now, worker=worker)
+
+    def claim_deliveries(self, now: datetime, *, worker: str, lease_seconds: float, limit: int = 10
+                         ) -> list[DeliveryRecord]:
+        """Claim unprocessed deliveries for `worker` with a lease (see `weavesync.store.deliveries`)."""
+        with self.transaction() as conn:
+            return _deliveries.claim(conn, now, worker=worker, lease_seconds=lease_seconds, limit=limit)
+
+    def extend_delivery_leases(self, delivery_ids: Sequence[int], *, worker: str, now: datetime,
+                               lease_seconds: float) -> int:
+        """Renew `worker`'s claims on `delivery_ids`; returns how many it still holds."""
+        with self.transaction() as conn:
+            return _deliveries.extend_leases(conn, list(delivery_ids), worker=worker, now=now,
+                                             lease_seconds=lease_seconds)
+
+    @contextmanager
+    def serialised(self, keys: Iterable[str]) -> Iterator[None]:
+        """Hold `keys` (for example increments being reconciled) against every other process on this store until
+        the block ends. PostgreSQL: session advisory locks on a connection of their own, taken in sorted order so
+        two holders never deadlock. SQLite: nothing (its write lock already lets one writer in at a time, and one
+        `serve` per SQLite file is the supported setup)."""
+        if self._engine.dialect.name != "postgresql":
+            yield
+            return
+        with self._errors("lock"), self._engine.connect() as conn:
+            wanted = sorted(set(keys))
+            for key in wanted:
+                conn.execute(select(func.pg_advisory_lock(func.hashtextextended(key, 0))))
+            conn.commit()
+            try:
+                yield
+            finally:
+                for key in reversed(wanted):
+                    conn.execute(select(func.pg_advisory_unlock(func.hashtextextended(key, 0))))
+                conn.commit()
 
     def start_delivery_attempt(self, delivery_id: int) -> int:
         """Count one more processing start of the delivery row (committed before processing begins)."""
         with self.transaction() as conn:
             return _deliveries.start_attempt(conn, delivery_id)
 
-    def set_aside_delivery(self, delivery_id: int, *, error: str, now: datetime) -> None:
+    def set_aside_delivery(self, delivery_id: int, *, error: str, now: datetime, worker: str | None = None) -> bool:
         """Set the delivery row aside as ``poison`` with `error`: it is not processed again on its own."""
         with self.transaction() as conn:
-            _deliveries.set_aside(conn, delivery_id, error=error, now=now)
+            return _deliveries.set_aside(conn, delivery_id, error=error, now=now, worker=worker)
 
     def set_aside_deliveries(self, limit: int = 1000) -> list[DeliveryRecord]:
         """The deliveries set aside as ``poison``, newest first."""
@@ -380,6 +425,46 @@ class Store:
         """Per tracker (``github``, ``jira``, ``ado``), when its newest stored delivery arrived."""
         with self._read() as conn:
             return _deliveries.last_received(conn)
+
+    # -- workers and health ----------------------------------------------------------------------------------
+
+    def worker_beat(self, worker: str, *, role: str, now: datetime) -> None:
+        """`worker` is alive (see `weavesync.store.workers`)."""
+        with self.transaction() as conn:
+            _workers.beat(conn, worker, role=role, now=now)
+
+    def forget_worker(self, worker: str) -> None:
+        with self.transaction() as conn:
+            _workers.forget(conn, worker)
+
+    def workers(self) -> list[WorkerBeat]:
+        with self._read() as conn:
+            return _workers.all_workers(conn)
+
+    def figures(self) -> StoreFigures:
+        """What `/healthz`, `/metrics` and `weavesync doctor` report about the queues, read in one transaction."""
+        with self._read() as conn:
+            pending = conn.scalar(select(func.count()).select_from(_decisions_table)
+                                  .where(_decisions_table.c.state == "pending"))
+            return StoreFigures(
+                deliveries=_deliveries.counts(conn),
+                oldest_unprocessed=_deliveries.oldest_unprocessed(conn),
+                outbox=_outbox.counts(conn),
+                decisions_pending=int(pending or 0),
+                workers=_workers.all_workers(conn),
+            )
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    """Deliveries and outbox entries per state, when the oldest unprocessed delivery arrived, how many decisions
+    wait for a person, and the workers' heartbeats."""
+
+    deliveries: dict[str, int]
+    oldest_unprocessed: datetime | None
+    outbox: dict[str, int]
+    decisions_pending: int
+    workers: list[WorkerBeat]
 
 
 def describe(url: URL) -> str:

@@ -1,9 +1,9 @@
 """`create_app`: the webhook receiver as a Starlette app, with its background worker in the lifespan.
 
 Routes: ``POST /webhooks/github``, ``/webhooks/jira``, ``/webhooks/ado`` (see `web.receiver` for what each
-answers) and ``GET /healthz``. The session is opened when the app starts (`session_factory`) and shared by the
-endpoints (which only record deliveries) and the worker thread (which reconciles); it is closed when the app
-stops unless `close_session` is False.
+answers), ``GET /healthz`` and ``GET /metrics`` (see `web.health`). The session is opened when the app starts
+(`session_factory`) and shared by the endpoints (which only record deliveries) and the worker thread (which
+reconciles); it is closed when the app stops unless `close_session` is False.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from weavesync.engine import Policy
 from weavesync.executor import SyncSession
-from weavesync.executor.inbound import DeliveryOutcome, PollOutcome
+from weavesync.executor.inbound import SET_ASIDE, DeliveryOutcome, PollOutcome
 from weavesync.model import Tracker
+from weavesync.web.health import ProcessCounters, health, metrics
 from weavesync.web.receiver import DEFAULT_MAX_BODY, DEFAULT_READ_TIMEOUT, ReceiverContext, endpoint
 from weavesync.web.worker import InboundWorker
 
@@ -60,13 +61,26 @@ def create_app(session_factory: Callable[[], SyncSession], *, policy: Policy | N
             if missing:
                 LOG.warning("no webhook secret for %s: their deliveries will be refused", ", ".join(missing))
             ctx = ReceiverContext(session=session, max_body=max_body, read_timeout=read_timeout)
+            counters = ProcessCounters()
+
+            def delivered(outcome: DeliveryOutcome) -> None:
+                counters.count("set_aside" if outcome.outcome in SET_ASIDE else "processed", outcome.tracker)
+                if on_delivery is not None:
+                    on_delivery(outcome)
+
+            def recorded(tracker: str) -> None:
+                counters.count("received", tracker)
+                if worker is not None:
+                    worker.wake()
+
             if process:
                 worker = InboundWorker(session, policy or session.policy(interactive=False),
-                                       poll_interval=poll_interval, on_delivery=on_delivery, on_poll=on_poll)
-                ctx.on_recorded = worker.wake
+                                       poll_interval=poll_interval, on_delivery=delivered, on_poll=on_poll)
                 worker.start()
+            ctx.on_recorded = recorded
             app.state.weavesync = ctx
             app.state.worker = worker
+            app.state.counters = counters
             yield
         finally:
             if worker is not None:
@@ -78,11 +92,23 @@ def create_app(session_factory: Callable[[], SyncSession], *, policy: Policy | N
         found: ReceiverContext = request.app.state.weavesync
         return found
 
-    async def healthz(request: Request) -> Response:
+    def worker_state(request: Request) -> tuple[str | None, bool | None]:
         worker: InboundWorker | None = request.app.state.worker
-        body: dict[str, Any] = {"status": "ok", "worker": worker is not None}
-        return JSONResponse(body)
+        return (None, None) if worker is None else (worker.session.worker, worker.alive)
+
+    async def healthz(request: Request) -> Response:
+        session = context(request).session
+        name, alive = worker_state(request)
+        found = await run_in_threadpool(health, session.store, worker=name, worker_alive=alive, now=session.now())
+        return JSONResponse(found.body, status_code=200 if found.healthy else 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        session = context(request).session
+        text = await run_in_threadpool(metrics, session.store, request.app.state.counters,
+                                       worker_alive=worker_state(request)[1], now=session.now())
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     routes = [Route(path, endpoint(tracker, context), methods=["POST"]) for tracker, path in ROUTES.items()]
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     return Starlette(routes=routes, lifespan=lifespan)

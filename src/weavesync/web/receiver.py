@@ -89,8 +89,8 @@ class ReceiverContext:
     session: SyncSession
     max_body: int = DEFAULT_MAX_BODY
     read_timeout: float = DEFAULT_READ_TIMEOUT
-    on_recorded: Callable[[], None] = field(default=lambda: None)
-    """Called after a new delivery is recorded (wakes the background worker)."""
+    on_recorded: Callable[[str], None] = field(default=lambda tracker: None)
+    """Called with the tracker's name after a new delivery is recorded (counts it, wakes the background worker)."""
 
 
 def secret_for(session: SyncSession, tracker: Tracker) -> str:
@@ -198,7 +198,7 @@ async def receive(request: Request, tracker: Tracker, ctx: ReceiverContext) -> R
         return Refusal(500, "internal-error", "the delivery could not be recorded; try again").response()
     if not fresh:
         return JSONResponse({"status": "duplicate", "delivery": delivery}, status_code=200)
-    ctx.on_recorded()
+    ctx.on_recorded(tracker.value)
     return JSONResponse({"status": "accepted", "delivery": delivery}, status_code=202)
 
 

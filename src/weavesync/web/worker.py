@@ -17,8 +17,13 @@ from collections.abc import Callable
 from weavesync.engine import Policy
 from weavesync.executor import SyncSession, drain
 from weavesync.executor.inbound import DeliveryOutcome, PollOutcome, poll_trackers, process_deliveries
+from weavesync.store.workers import HEARTBEAT_SECONDS
 
 LOG = logging.getLogger("weavesync.web")
+
+IDLE_PASS = 5.0
+"""Seconds between passes when nothing wakes the worker, so that deliveries another worker on the same store left
+behind (it died; its lease ended) are taken over without waiting for a new delivery or poll."""
 
 ERROR_PAUSE = 1.0
 """Seconds to wait after an unexpected failure before trying again (the store may be briefly locked)."""
@@ -41,9 +46,12 @@ class InboundWorker:
         self._requested = 1  # the startup pass counts as one request
         self._done = 0
         self._thread = threading.Thread(target=self._run, name="weavesync-inbound", daemon=True)
+        self._heart = threading.Thread(target=self._heartbeats, name="weavesync-heartbeat", daemon=True)
 
     def start(self) -> None:
+        self._beat()
         self._thread.start()
+        self._heart.start()
 
     def wake(self) -> None:
         with self._state:
@@ -55,6 +63,18 @@ class InboundWorker:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._heart.is_alive():
+            self._heart.join(timeout)
+        self._guard("removing this worker's heartbeat", lambda: self.session.store.forget_worker(self.session.worker))
+
+    def _beat(self) -> bool:
+        return self._guard("recording this worker's heartbeat", lambda: self.session.store.worker_beat(
+            self.session.worker, role="serve", now=self.session.now()))
+
+    def _heartbeats(self) -> None:
+        """Every `HEARTBEAT_SECONDS` while the worker thread runs: this worker is alive (`/healthz`, `doctor`)."""
+        while not self._stop.wait(HEARTBEAT_SECONDS) and self._thread.is_alive():
+            self._beat()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every delivery recorded before this call has been processed; False on timeout."""
@@ -84,8 +104,8 @@ class InboundWorker:
                 self._state.notify_all()
             if not ok:
                 self._stop.wait(ERROR_PAUSE)
-            wait = max(0.0, next_poll - time.monotonic()) if polling else None
-            self._wake.wait(wait)
+            wait = max(0.0, next_poll - time.monotonic()) if polling else IDLE_PASS
+            self._wake.wait(min(wait, IDLE_PASS))
 
     @property
     def alive(self) -> bool:
