@@ -87,13 +87,17 @@ def _announce_landed(session: SyncSession, superseded: list[OutboxEntry], trigge
         try:
             mapping = session.mapping(tracker)
             adapter = session.adapter(tracker)
+            if _announced_already(session, entry):
+                continue
             seen = adapter.read_many([entry.item], mapping.managed).get(entry.item)
             target = target_from_json(entry.desired["target"])
             # Landed means the state did (closed as not planned), whatever became of weavesync's own labels.
             if seen is None or not mapping.satisfies(replace(seen.state, markers=target.markers),
                                                      Status(entry.desired["status"])):
                 continue  # the old write never changed the state: nothing to announce
-            if adapter.comment(entry.item, entry.desired["comment"], entry.op_id):
+            posted = adapter.comment(entry.item, entry.desired["comment"], entry.op_id)
+            session.store.note_landed(entry.id, receipt={"commented": True, "announced": True}, now=session.now())
+            if posted:
                 _log(session, entry, entry.desired.get("from"), entry.desired["status"],
                      f"{entry.reason}; completion comment posted for a write that landed before its worker died",
                      trigger, "ok", entry.attempts + 1)
@@ -101,6 +105,20 @@ def _announce_landed(session: SyncSession, superseded: list[OutboxEntry], trigge
             _log(session, entry, entry.desired.get("from"), entry.desired.get("status"),
                  "completion comment of a superseded write not posted", trigger, "failed", entry.attempts + 1,
                  error=str(exc))
+
+
+def _announced_already(session: SyncSession, entry: OutboxEntry) -> bool:
+    """Has another operation already announced the state `entry` would announce? Two crashed writes of the same
+    status (the second queued while the first was unfinished) find the item in that state alike; only the first
+    may comment. Looked for since the link's last receipt: an operation of the same status that commented (a
+    completed entry, or an announced superseded one) owns this closure."""
+    status = entry.desired.get("status")
+    before = session.store.last_receipt(entry.link_key)
+    since = None if before is None else before.get("op_id")
+    history = session.store.outbox(link_key=entry.link_key)
+    start = next((i for i, e in enumerate(history) if e.op_id == since), 0)
+    return any(e.id != entry.id and e.id < entry.id and e.desired.get("status") == status
+               and (e.receipt or {}).get("commented") for e in history[start:])
 
 
 def _dead_here(worker: str) -> bool:

@@ -301,9 +301,12 @@ def revive_dead(conn: Connection, link_key: str | None, *, now: datetime) -> int
     return int(result.rowcount)
 
 
-def entries(conn: Connection, states: Iterable[str] | None = None) -> list[OutboxEntry]:
-    """Entries in id order, optionally only those in `states`."""
+def entries(conn: Connection, states: Iterable[str] | None = None, *, link_key: str | None = None
+            ) -> list[OutboxEntry]:
+    """Entries in id order, optionally only those in `states` (and of one link)."""
     stmt = select(outbox).order_by(outbox.c.id)
+    if link_key is not None:
+        stmt = stmt.where(outbox.c.link_key == link_key)
     if states is not None:
         wanted = list(states)
         unknown = sorted(set(wanted) - set(OUTBOX_STATES))

@@ -229,9 +229,9 @@ class Store:
         with self._write(conn) as c:
             return _outbox.bury(c, entry_id, error=error, now=now, worker=worker)
 
-    def outbox(self, states: Iterable[str] | None = None) -> list[OutboxEntry]:
+    def outbox(self, states: Iterable[str] | None = None, *, link_key: str | None = None) -> list[OutboxEntry]:
         with self._read() as conn:
-            return _outbox.entries(conn, states)
+            return _outbox.entries(conn, states, link_key=link_key)
 
     def outbox_entry(self, entry_id: int) -> OutboxEntry | None:
         with self._read() as conn:
