@@ -120,6 +120,7 @@ def _forced_error(world: SyncWorld, name: str) -> tuple[str, ...]:
     nowhere = ("--project", str(world.root / "nowhere"))
     return {
         "config schema": ("--no-such-option",),  # prints a constant: only a usage error can fail it
+        "hooks run": ("--no-such-option",),  # never fails the action it hooks (exit 0 on any run-time error)
         "completion": ("tcsh",),
         "demo": ("--dir", str(world.root)),  # already holds a .specweave folder: exit 2 before the sandbox starts
         "sandbox": ("--fault-rate", "2"),
