@@ -77,15 +77,26 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(reliability_s
             if n % SETTLE_EVERY == 0 or kills >= KILLS:
                 world.settle()
     finally:
-        record_figures("kill-sync", seed=seed, kills=kills, runs=n, changes=changes, comments=comment_count(world),
-                       violations=len(found.found), violations_by_kind=found.by_name(),
-                       seconds=round(time.monotonic() - started, 1))
-        world.close()
-        found.write(tmp_path / "violations.txt")
-    if found.found:
-        print("steps:\n  " + "\n  ".join(world.trail))
+        _wrap_up(world, found, tmp_path, "kill-sync", started,
+                 seed=seed, kills=kills, runs=n, changes=changes, comments=comment_count(world))
+    _show_steps(world, found)
     assert kills >= KILLS, f"only {kills} of {n} runs were still running when killed"
     found.assert_none()
+
+
+def _wrap_up(world: World, found: inv.Violations, tmp_path: Path, name: str, started: float,
+             **figures: object) -> None:
+    """Every suite's end: its figures with the violations by kind, the world closed, violations.txt written."""
+    record_figures(name, **figures, violations=len(found.found), violations_by_kind=found.by_name(),
+                   seconds=round(time.monotonic() - started, 1))
+    world.close()
+    found.write(tmp_path / "violations.txt")
+
+
+def _show_steps(world: World, found: inv.Violations) -> None:
+    """The steps that led to the violations, printed before the suite fails."""
+    if found.found:
+        print("steps:\n  " + "\n  ".join(world.trail))
 
 
 def comment_count(world: World) -> int:
@@ -151,13 +162,9 @@ def test_watch_killed_at_random_points_loses_and_duplicates_nothing(reliability_
                 world.check_always(f"settle after kill {n}")
                 world.check_settled(f"settle after kill {n}")
     finally:
-        record_figures("kill-watch", seed=seed, kills=kills, changes=changes, comments=comment_count(world),
-                       violations=len(found.found), violations_by_kind=found.by_name(),
-                       seconds=round(time.monotonic() - started, 1))
-        world.close()
-        found.write(tmp_path / "violations.txt")
-    if found.found:
-        print("steps:\n  " + "\n  ".join(world.trail))
+        _wrap_up(world, found, tmp_path, "kill-watch", started,
+                 seed=seed, kills=kills, changes=changes, comments=comment_count(world))
+    _show_steps(world, found)
     found.assert_none()
 
 
@@ -189,13 +196,9 @@ def test_specweave_writing_while_sync_runs_is_never_lost(reliability_sandbox: Sa
             if n % SETTLE_EVERY == 0 or n == RACES:
                 world.settle()
     finally:
-        record_figures("file-race", seed=seed, races=RACES, changes=changes, comments=comment_count(world),
-                       violations=len(found.found), violations_by_kind=found.by_name(),
-                       seconds=round(time.monotonic() - started, 1))
-        world.close()
-        found.write(tmp_path / "violations.txt")
-    if found.found:
-        print("steps:\n  " + "\n  ".join(world.trail))
+        _wrap_up(world, found, tmp_path, "file-race", started,
+                 seed=seed, races=RACES, changes=changes, comments=comment_count(world))
+    _show_steps(world, found)
     found.assert_none()
 
 
