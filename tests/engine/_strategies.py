@@ -41,3 +41,10 @@ def external_states(draw: st.DrawFn, tracker: Tracker) -> ExternalState:
     state = mapping.realise(mapping.target(draw(statuses)))
     extra = draw(st.sets(st.sampled_from(["bug", "frontend", "paused", "in-progress"]), max_size=2))
     return replace(state, markers=state.markers | frozenset(extra))
+
+
+def examples(short: int) -> int:
+    """How many examples a property test draws: `short` in CI, 25 times as many in the long run (conftest.py)."""
+    from .conftest import LONG
+
+    return short * 25 if LONG else short

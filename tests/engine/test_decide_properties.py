@@ -12,7 +12,7 @@ from weavesync.model import Base, Link, RemoteItem, Tracker
 
 from ._build import INCREMENT, ITEMS, NOW
 from ._fakes import int_version_key, mapping_for
-from ._strategies import external_states, policies, roles, statuses, times, trackers, versions
+from ._strategies import examples, external_states, policies, roles, statuses, times, trackers, versions
 
 
 @st.composite
@@ -49,7 +49,7 @@ def is_stale(view: LinkView) -> bool:
     return any(seen < k for k in known)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(view=views(), policy=policies)
 def test_decide_invariants(view: LinkView, policy: Policy) -> None:
     mapping = mapping_for(view.link.tracker)
@@ -99,3 +99,20 @@ def test_decide_invariants(view: LinkView, policy: Policy) -> None:
     if policy.direction == "push":
         assert not inbound_asks
         assert not any(isinstance(a, ApplyLocal) for a in actions)
+
+
+def test_pull_only_run_never_tidies_labels_when_it_takes_the_items_status() -> None:
+    """Found by the property above in CI: external-wins on a pull-only run took the item's status and then pushed a
+    label tidy, a write toward the tracker that `--direction pull` promises not to make."""
+    from weavesync.model import ExternalState, LinkRole, Status
+
+    tracker = Tracker.GITHUB
+    view = LinkView(increment=INCREMENT, link=Link(tracker, ITEMS[tracker], LinkRole.INCREMENT), local=Status.PLANNING,
+                    local_changed_at=None, base=None, last_receipt_version=None,
+                    remote=RemoteItem(link_item=ITEMS[tracker], tracker=tracker, version="0",
+                                      state=ExternalState(state="open",
+                                                          markers=frozenset({"bug", "in-progress", "paused"}))))
+    policy = Policy(conflict_resolution="external-wins", prompt_user=False, direction="pull")
+    actions = decide(view, mapping_for(tracker), policy, now=NOW, version_key=int_version_key)
+    assert any(isinstance(a, ApplyLocal) for a in actions)
+    assert not any(isinstance(a, Push) for a in actions)

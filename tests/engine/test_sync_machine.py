@@ -28,7 +28,7 @@ from weavesync.model import Base, ExternalState, Link, LinkRole, RemoteItem, Sta
 
 from ._build import CLOSED_AT, INCREMENT, ITEMS
 from ._fakes import int_version_key, mapping_for, realise
-from ._strategies import external_states, statuses, trackers
+from ._strategies import examples, external_states, statuses, trackers
 
 both_way_policies = st.builds(
     Policy,
@@ -161,5 +161,5 @@ class SyncMachine(RuleBasedStateMachine):
                          version=self.receipt, synced_at=self.clock)
 
 
-SyncMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=15, deadline=None)
+SyncMachine.TestCase.settings = settings(max_examples=examples(150), stateful_step_count=15, deadline=None)
 TestSyncMachine = SyncMachine.TestCase

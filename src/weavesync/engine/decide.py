@@ -298,12 +298,14 @@ def _inbound(ctx: _Ctx, satisfied: bool, outbound_only: bool) -> list[Action]:
 def _accept(ctx: _Ctx, status: Status, reason: str) -> tuple[Action, ...]:
     """Take the item's change: SpecWeave moves to `status`. When the item then differs from what `status` maps to
     only in weavesync's own labels/tags (a person closed the issue and left `in-progress` on it), those are tidied
-    with a push, so the link ends in sync; a state a person chose is never changed."""
+    with a push, so the link ends in sync; a state a person chose is never changed. A pull-only run writes nothing
+    to the tracker, so it leaves the labels as they are (the base records them, so nothing is asked again)."""
     accepted = (ApplyLocal(status=status, then_push_others=True, reason=reason),
                 MoveBase(new_base=ctx.new_base(status), reason=reason))
     target = ctx.mapping.target(status)
     relabelled = replace(ctx.observed, markers=frozenset(target.markers))
-    if ctx.mapping.satisfies(ctx.observed, status) or not ctx.mapping.satisfies(relabelled, status):
+    if (ctx.policy.direction == "pull" or ctx.mapping.satisfies(ctx.observed, status)
+            or not ctx.mapping.satisfies(relabelled, status)):
         return accepted
     return (*accepted, Push(target=target, status=status, comment=None,
                             reason=f"{reason}; {say.item_ref(ctx.view.link)}'s labels/tags tidied to match"))
