@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from weavesync.config import default_mappings
+from weavesync.engine.describe import completion_comment
 from weavesync.engine.retry import RetryPolicy
 from weavesync.executor import (
     Answer,
@@ -380,3 +382,42 @@ def test_7_a_crashed_close_that_landed_still_gets_its_comment_when_superseded(wo
         assert not report.pending
     assert expresses(world, Tracker.GITHUB, item, Status.ACTIVE)
     assert len(completion_comments(world, Tracker.GITHUB, item)) == 1, "the close that happened is announced once"
+
+
+def test_7_a_close_another_clone_announced_is_not_announced_again(world: World, tracker: Tracker) -> None:
+    # Found by the long kill -9 run (one duplicate in 100 kills): a crashed write replayed after another operation
+    # of weavesync's (here another clone's, whose store this one cannot see) closed the item and commented. The
+    # item already carries the announcement of this very closure, so no second comment.
+    item = linked(world, tracker)
+    mapping = default_mappings()[tracker]
+    with world.session() as session:
+        claimed_by_a_dead_worker(session, Status.COMPLETED)
+        other = session.adapter(tracker)
+        other.write(item, mapping.target(Status.COMPLETED), mapping.managed)
+        text = completion_comment(Status.COMPLETED, session.increment(INC).id)
+        other.comment(item, text, "another-clones-op", first_attempt=True)
+        assert len(completion_comments(world, tracker, item)) == 1
+        report = reconcile(session, quiet(session))
+        assert not report.pending
+        assert [w.outcome for w in report.writes] == ["noop"], completion_comments(world, tracker, item)
+    assert expresses(world, tracker, item, Status.COMPLETED)
+    assert len(completion_comments(world, tracker, item)) == 1, "one closure, one announcement"
+
+
+def test_7_a_second_closure_is_announced_again(world: World, tracker: Tracker) -> None:
+    # The exact rule must not swallow a new closure: closed and announced, reopened by a person, completed again.
+    item = linked(world, tracker)
+    with world.session() as session:
+        set_status(session.increment(INC), Status.COMPLETED, now=datetime.now(UTC))
+        assert [w.outcome for w in reconcile(session, session.policy()).writes] == ["ok"]
+    assert len(completion_comments(world, tracker, item)) == 1
+    mapping = default_mappings()[tracker]
+    with world.session() as session:
+        session.adapter(tracker).write(item, mapping.target(Status.ACTIVE), mapping.managed)  # a person reopens
+        set_status(session.increment(INC), Status.ACTIVE, now=datetime.now(UTC))
+        reconcile(session, quiet(session))
+    time.sleep(1.1)  # the trackers' timestamps are second-granular: the new closure is a later second
+    with world.session() as session:
+        set_status(session.increment(INC), Status.COMPLETED, now=datetime.now(UTC))
+        assert [w.outcome for w in reconcile(session, session.policy()).writes] == ["ok"]
+    assert len(completion_comments(world, tracker, item)) == 2

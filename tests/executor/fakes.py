@@ -87,7 +87,8 @@ class FakeTracker:
         return Receipt(link_item=item, tracker=self.tracker, state=remote.state, version=remote.version,
                        changed=changed)
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
         posted = self.comments.setdefault(item, [])
         if any(op == op_id for op, _ in posted):
             return False

@@ -87,7 +87,8 @@ class FakeAdapter:
         self._check()
         return self.items[item].changed_by, None
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
         return True
 
     def create(self, title: str, body: str, marker: str, target: Target, managed: frozenset[str],

@@ -142,6 +142,8 @@ def summary(report: RunReport) -> str:
         counts, _SUMMARY, strict=True) if n]
     if report.kept_apart:
         parts.append(f"{render.count(len(report.kept_apart), 'link')} kept apart on purpose")
+    if report.answered:
+        parts.append(f"{render.count(len(report.answered), 'link')} answered in another clone")
     return ", ".join([*parts, f"{report.in_sync} in sync"])
 
 
@@ -153,7 +155,7 @@ def render_run(state: AppState, report: RunReport) -> None:
         render.print_table(changes_table("Planned changes" if report.command == "plan" else "Sync", report.changes))
     for number, increment, key, why in report.withdrawn:
         render.say(state, f"{increment}: decision {number} on {key} withdrawn: {why}")
-    for increment, _key, why in report.kept_apart:
+    for increment, _key, why in (*report.kept_apart, *report.answered):
         render.say(state, f"{increment}: {why}")
     render.say(state, summary(report))
     if report.pending:

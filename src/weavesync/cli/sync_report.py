@@ -129,6 +129,9 @@ class RunReport:
     """(decision id, increment, link key, why) of each decision the run withdrew."""
     kept_apart: tuple[tuple[str, str, str], ...] = ()
     """(increment, link key, why) of each link whose divergence a person chose to keep."""
+    answered: tuple[tuple[str, str, str], ...] = ()
+    """(increment, link key, why) of each link whose question was answered in a clone sharing the store, whose
+    commit this clone does not have yet (docs/team.md)."""
 
     def to_json(self) -> dict[str, object]:
         return {"command": self.command, "direction": self.direction,
@@ -137,6 +140,8 @@ class RunReport:
                 "withdrawn": [{"id": i, "increment": inc, "link": key, "why": why}
                               for i, inc, key, why in self.withdrawn],
                 "keptApart": [{"increment": inc, "link": key, "why": why} for inc, key, why in self.kept_apart],
+                "answeredElsewhere": [{"increment": inc, "link": key, "why": why}
+                                      for inc, key, why in self.answered],
                 "inSync": self.in_sync, "exitCode": self.exit_code}
 
 
@@ -289,6 +294,9 @@ def build_report(command: str, direction: str, report: ReconcileReport, *, plann
     withdrawn = tuple((d.id, d.increment, d.link_key, why) for d, why in report.withdrawn)
     apart = tuple((r.increment, r.link.key, a.reason) for r in last.values() for a in r.actions
                   if isinstance(a, Noop) and a.kept_apart)
+    answered = tuple((r.increment, r.link.key, a.reason) for r in last.values() for a in r.actions
+                     if isinstance(a, Noop) and a.answered)
     return RunReport(command=command, direction=direction, changes=tuple(rows), pending=pending,
-                     problems=problems, in_sync=in_sync - len(apart),
-                     exit_code=exit_code(command, rows, pending, problems), withdrawn=withdrawn, kept_apart=apart)
+                     problems=problems, in_sync=in_sync - len(apart) - len(answered),
+                     exit_code=exit_code(command, rows, pending, problems), withdrawn=withdrawn, kept_apart=apart,
+                     answered=answered)

@@ -16,7 +16,7 @@ from weavesync.engine.actions import (
     RecordConflict,
 )
 from weavesync.engine.decide import custom_choices, decide, kept_apart, managed_part, resolve_choice
-from weavesync.engine.view import LinkView, MappingLike, Policy
+from weavesync.engine.view import LinkView, MappingLike, Policy, PriorAnswer
 
 __all__ = [
     "Action",
@@ -28,6 +28,7 @@ __all__ = [
     "MoveBase",
     "Noop",
     "Policy",
+    "PriorAnswer",
     "Push",
     "RecordConflict",
     "custom_choices",

@@ -66,6 +66,9 @@ class Noop(Action):
     kept_apart: bool = False
     """Both sides are as they were last agreed, and that agreement was to differ: a person answered "no" to the
     item's change, so SpecWeave keeps its status while the item keeps its state, on purpose."""
+    answered: bool = False
+    """The question this link raises was already answered, in a clone sharing the store whose commit this clone
+    has not yet: not asked again; the answer arrives with that commit (docs/team.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)

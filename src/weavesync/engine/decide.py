@@ -46,7 +46,7 @@ from weavesync.engine.actions import (
     RecordConflict,
     canonical_choice,
 )
-from weavesync.engine.view import LinkView, MappingLike, Policy, VersionKey
+from weavesync.engine.view import LinkView, MappingLike, Policy, PriorAnswer, VersionKey
 from weavesync.errors import UsageError
 from weavesync.model import Base, ExternalState, LinkRole, RemoteItem, Status
 from weavesync.specweave.transitions import allowed_from, transition_path
@@ -103,7 +103,28 @@ class _Ctx:
 def decide(
     view: LinkView, mapping: MappingLike, policy: Policy, *, now: datetime, version_key: VersionKey
 ) -> list[Action]:
-    """The actions for one link, per sync-semantics.md §2 (table rows cited at each branch)."""
+    """The actions for one link, per sync-semantics.md §2 (table rows cited at each branch), never asking a
+    question a person already answered in any clone sharing the store (§8, issue 15)."""
+    actions = _decide(view, mapping, policy, now=now, version_key=version_key)
+    if not view.answered:
+        return actions
+    return [_already_answered(a, view.answered) if isinstance(a, Ask) else a for a in actions]
+
+
+def _already_answered(ask: Ask, answered: tuple[PriorAnswer, ...]) -> Action:
+    """`ask`, or a Noop when a person answered this very question (same divergence, same change of the item)."""
+    prior = next((p for p in reversed(answered)
+                  if p.fingerprint == ask.fingerprint and p.changed_at == ask.changed_at), None)
+    if prior is None:
+        return ask
+    at = say.when(prior.answered_at)
+    return Noop(reason=f"{ask.reason}; already answered \"{prior.choice}\"{at} in a clone sharing the store: not "
+                       "asked again, the answer arrives with that clone's commit", answered=True)
+
+
+def _decide(
+    view: LinkView, mapping: MappingLike, policy: Policy, *, now: datetime, version_key: VersionKey
+) -> list[Action]:
     if view.remote is None:
         # §6: 404/410: the item is gone. Mark the link; never recreate the item silently.
         return [MarkGone(reason=f"{say.item_ref(view.link)} no longer exists or is no longer visible; "

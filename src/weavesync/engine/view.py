@@ -80,6 +80,22 @@ class LinkView:
     last_receipt_version: str | None = None
     open_write: OpenWrite | None = None
     partial_toward_local: bool = False
+    answered: tuple[PriorAnswer, ...] = ()
+    """Answers already given to questions about this link (shared decisions, issue 15)."""
+
+
+@dataclass(frozen=True)
+class PriorAnswer:
+    """A person's answer, given in any clone that shares the store, to a question about this link.
+
+    `fingerprint` is the question's (`Ask.fingerprint`: the divergence), `changed_at` the time of the item's change
+    it was about: the same divergence met again after a new change of the item (closed, reopened, closed again)
+    is a new question. The answer itself reaches a clone through the answering clone's committed files."""
+
+    fingerprint: str
+    changed_at: datetime | None
+    choice: str
+    answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

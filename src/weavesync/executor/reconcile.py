@@ -28,12 +28,12 @@ from weavesync.engine import (
     managed_part,
     resolve_choice,
 )
-from weavesync.engine.view import OpenWrite
+from weavesync.engine.view import OpenWrite, PriorAnswer
 from weavesync.errors import ConcurrentChange, SpecWeaveFileError, TrackerError, WeavesyncError
 from weavesync.executor.codec import ask_from_json, ask_to_json, target_to_json
 from weavesync.executor.run import WriteOutcome, drain
 from weavesync.executor.session import SyncSession
-from weavesync.model import Base, Link, RemoteItem, Status, Tracker
+from weavesync.model import Base, Link, RemoteItem, Status, Tracker, parse_utc
 from weavesync.specweave import Increment, write_bases
 from weavesync.specweave.rules import apply_status, check_status
 from weavesync.store import Decision, OutboxEntry
@@ -163,6 +163,7 @@ class _Seen:
     receipts: dict[str, dict[str, Any]]
     report: ReconcileReport
     open_writes: dict[str, OutboxEntry] = field(default_factory=dict)
+    answered: dict[str, tuple[PriorAnswer, ...]] = field(default_factory=dict)
 
 
 def _read_everything(session: SyncSession, refs: Sequence[str] | None, tell: Progress) -> _Seen:
@@ -179,7 +180,21 @@ def _read_everything(session: SyncSession, refs: Sequence[str] | None, tell: Pro
     open_writes = session.store.open_writes(keys)
     receipts = session.store.last_receipts(keys)
     report = ReconcileReport(problems=problems + [f"{t.value}: {e}" for t, e in failures.items()])
-    return _Seen(increments, remote, failures, receipts, report, open_writes)
+    return _Seen(increments, remote, failures, receipts, report, open_writes, _answered(session, set(keys)))
+
+
+def _answered(session: SyncSession, keys: set[str]) -> dict[str, tuple[PriorAnswer, ...]]:
+    """The answers people gave, in any clone on this store, to questions about these links, oldest first."""
+    out: dict[str, list[PriorAnswer]] = {}
+    for decision in session.store.answered_decisions(keys):
+        fingerprint = decision.payload.get("fingerprint")
+        if not fingerprint or not decision.outcome:
+            continue
+        changed = decision.payload.get("changedAt")
+        out.setdefault(decision.link_key, []).append(PriorAnswer(
+            fingerprint=str(fingerprint), changed_at=parse_utc(changed) if changed else None,
+            choice=decision.outcome, answered_at=decision.resolved_at))
+    return {key: tuple(answers) for key, answers in out.items()}
 
 
 def _with_pending(session: SyncSession, seen: _Seen, settled: set[str] | None = None) -> ReconcileReport:
@@ -223,7 +238,8 @@ def decide_increment(session: SyncSession, inc: Increment, seen: _Seen, policy: 
         view = LinkView(increment=inc.id, link=link, local=inc.status, local_changed_at=inc.status_changed_at,
                         remote=item, base=base, last_receipt_version=receipt.get("version") if receipt else None,
                         open_write=_open_write(seen.open_writes.get(link.key)),
-                        partial_toward_local=_partial(session, link, inc.status, base, item))
+                        partial_toward_local=_partial(session, link, inc.status, base, item),
+                        answered=seen.answered.get(link.key, ()))
         actions = decide(view, session.mapping(link.tracker), policy, now=now,
                          version_key=session.kind(link.tracker).version_key)
         results.append(LinkResult(inc.id, link, actions, remote=seen.remote[link.key]))

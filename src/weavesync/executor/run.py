@@ -95,7 +95,8 @@ def _announce_landed(session: SyncSession, superseded: list[OutboxEntry], trigge
             if seen is None or not mapping.satisfies(replace(seen.state, markers=target.markers),
                                                      Status(entry.desired["status"])):
                 continue  # the old write never changed the state: nothing to announce
-            posted = adapter.comment(entry.item, entry.desired["comment"], entry.op_id)
+            posted = adapter.comment(entry.item, entry.desired["comment"], entry.op_id,
+                                     announced_since=seen.status_changed_at)
             session.store.note_landed(entry.id, receipt={"commented": True, "announced": True}, now=session.now())
             if posted:
                 _log(session, entry, entry.desired.get("from"), entry.desired["status"],
@@ -234,11 +235,15 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
     if text and owes_comment:
         try:
             tries = 0
+            since: datetime | None = None
             for attempt in stamina.retry_context(on=on_failure, attempts=None, timeout=None):
                 with attempt:
                     tries += 1
+                    if not receipt.changed and since is None:
+                        since = _closure_began(session, entry, mapping.managed)
                     commented = session.adapter(tracker).comment(entry.item, text, entry.op_id,
-                                                                 first_attempt=first and tries == 1)
+                                                                 first_attempt=first and tries == 1,
+                                                                 announced_since=since)
         except TrackerError as exc:
             plan = final[-1] if final else session.retry.plan(max(outcome.attempts, 1), exc, jitter=session.jitter)
             return _failed(session, entry, outcome, plan, exc, base_from, status, trigger,
@@ -254,6 +259,15 @@ def execute(session: SyncSession, entry: OutboxEntry, *, trigger: str = "cli", c
         reason += "; completion comment posted"
     _log(session, entry, base_from, status.value, reason, trigger, outcome.outcome, outcome.attempts)
     return outcome
+
+
+def _closure_began(session: SyncSession, entry: OutboxEntry, managed: frozenset[str]) -> datetime | None:
+    """When the item entered the state this write found it already in. A comment of weavesync's announcing this
+    status since then (another operation's, another clone's) announced this closure, so none is owed (§8: one
+    comment per closure). Read afresh: this is the rare path of a write that changed nothing but still owes its
+    comment (a replay, a lost answer)."""
+    seen = session.adapter(Tracker(entry.tracker)).read_many([entry.item], managed).get(entry.item)
+    return None if seen is None else seen.status_changed_at
 
 
 def _owes_comment(session: SyncSession, entry: OutboxEntry, receipt: Receipt, attempts: int) -> bool:

@@ -101,6 +101,16 @@ def pending_decisions(conn: Connection, increment: str | None = None) -> list[De
     return [Decision.from_row(r) for r in conn.execute(stmt)]
 
 
+def answered_decisions(conn: Connection, link_keys: set[str] | None = None) -> list[Decision]:
+    """The decisions a person answered (state ``resolved``), oldest first, optionally only those of `link_keys`.
+
+    Every clone on the store reads them before deciding, so a question answered anywhere is not asked again
+    anywhere (issue 15, docs/team.md): a clone that has not pulled the answering commit yet meets the same
+    divergence and finds its answer here. Few rows: one per answer a person gave."""
+    rows = conn.execute(select(decisions).where(decisions.c.state == "resolved").order_by(decisions.c.id))
+    return [Decision.from_row(r) for r in rows if link_keys is None or r.link_key in link_keys]
+
+
 def get_decision(conn: Connection, decision_id: int) -> Decision | None:
     row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).first()
     return None if row is None else Decision.from_row(row)

@@ -285,6 +285,11 @@ class Store:
         with self._read() as conn:
             return _decisions.pending_decisions(conn, increment)
 
+    def answered_decisions(self, link_keys: set[str] | None = None) -> list[Decision]:
+        """Answered decisions, oldest first (see `weavesync.store.decisions.answered_decisions`)."""
+        with self._read() as conn:
+            return _decisions.answered_decisions(conn, link_keys)
+
     def decision(self, decision_id: int) -> Decision | None:
         with self._read() as conn:
             return _decisions.get_decision(conn, decision_id)

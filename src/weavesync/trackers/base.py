@@ -218,11 +218,15 @@ class TrackerAdapter(Protocol):
         """
         ...
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
         """Post `body` with a hidden marker carrying `op_id`; returns False when that op was already posted.
 
         `first_attempt` True means the caller knows no earlier attempt of this operation can have posted it
         (first claim, no earlier try): the adapter then skips listing the comments to look for the marker.
+        `announced_since` (the time the item last entered its current state) also counts as posted any comment of
+        weavesync's with this very `body` made at or after that time, whatever its operation: that comment already
+        announced this closure (another clone's, or another operation's that raced this one).
         """
         ...
 
@@ -313,3 +317,12 @@ __all__ = [
     "markers_between",
     "partial_write",
 ]
+
+
+def announces(created: datetime | None, announced_since: datetime | None) -> bool:
+    """Whether a comment of weavesync's with the same text, made at `created`, already announced the closure that
+    began at `announced_since` (see `TrackerAdapter.comment`). Trackers stamp both in whole seconds or finer; a
+    comment made in the very second of the closure counts as announcing it."""
+    if created is None or announced_since is None:
+        return False
+    return created >= announced_since.replace(microsecond=0)

@@ -123,7 +123,8 @@ class FileTracker:
         found = load()["items"][item]
         return found["changed_by"], parse_utc(found["changed_at"]) if found["changed_at"] else None
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
         data = load()
         posted = data["comments"].setdefault(item, [])
         if any(op == op_id for op, _ in posted):

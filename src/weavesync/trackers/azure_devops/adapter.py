@@ -31,7 +31,7 @@ from weavesync.trackers.azure_devops.cursor import Cursor
 from weavesync.trackers.azure_devops.refs import ItemRef, parse_ref
 from weavesync.trackers.azure_devops.states import canonical_category, resolve, resolve_state
 from weavesync.trackers.azure_devops.tags import managed_tags, split_tags
-from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus
+from weavesync.trackers.base import AuthInfo, ChangeBatch, TargetCheck, Workflow, WorkflowStatus, announces
 
 FIELDS = ("System.Id", "System.Rev", "System.WorkItemType", "System.TeamProject", "System.State", "System.Reason",
           "System.Tags", "System.Title", "System.ChangedDate", "System.ChangedBy",
@@ -213,13 +213,19 @@ class AdoAdapter:
         wanted = resolve_state(target, states, item_type, item=item)
         return None if wanted == current.state.state else wanted
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
-        """Post once per `op_id`; the comments are searched for its marker unless this is a first attempt."""
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
+        """Post once per `op_id`, and with `announced_since` once per closure (`TrackerAdapter.comment`); the
+        comments are searched unless this is a first attempt."""
         ref = self._ref(item)
         marker = op_marker(op_id)
         if not first_attempt:
+            ours = f"{_html(body)}{op_marker('')[:-len(' -->')]}"
             for existing in self.client.comments(ref.id, project=ref.project, item=item):
-                if marker in str(existing.get("text") or ""):
+                text = str(existing.get("text") or "")
+                if marker in text:
+                    return False
+                if text.startswith(ours) and announces(_time(existing.get("createdDate")), announced_since):
                     return False
         self.client.add_comment(ref.id, f"{_html(body)}{marker}", project=ref.project, item=item)
         return True

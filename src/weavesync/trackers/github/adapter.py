@@ -26,10 +26,12 @@ from weavesync.trackers.base import (
     WayPoint,
     Workflow,
     WorkflowStatus,
+    announces,
     partial_write,
 )
 from weavesync.trackers.github.client import DEFAULT_WRITES_PER_MINUTE, GitHubClient
 from weavesync.trackers.github.refs import (
+    OP_MARKER,
     IssueRef,
     external_state,
     format_since,
@@ -262,9 +264,11 @@ class GitHubAdapter:
         return partial_write(_way_point(before, target, observed), before, target, observed, managed)
 
     # -- comment and create -------------------------------------------------------------------------------
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
         """Post once per `op_id`: the marker is looked for in the existing comments first, unless the caller
-        knows this is the operation's first attempt (nothing can carry the marker yet)."""
+        knows this is the operation's first attempt (nothing can carry the marker yet). With `announced_since`,
+        once per closure too (`TrackerAdapter.comment`)."""
         ref = parse_ref(item)
         marker = op_marker(op_id)
         path = f"{self._path(ref)}/comments"
@@ -275,6 +279,8 @@ class GitHubAdapter:
                     return False
                 if completion and any(SPECWEAVE_CLOSE_NOTE in (c.get("body") or "") for c in page):
                     return False  # SpecWeave's own closer announced the completion: no second comment
+                if any(_same_announcement(c, body, announced_since) for c in page):
+                    return False
         self.client.http.post(path, item=item, json={"body": f"{body.rstrip()}\n\n{marker}"})
         return True
 
@@ -414,3 +420,10 @@ def _date_header(response: httpx.Response) -> datetime | None:
         return email.utils.parsedate_to_datetime(value).astimezone(UTC)
     except (TypeError, ValueError):
         return None
+
+
+def _same_announcement(comment: dict[str, Any], body: str, since: datetime | None) -> bool:
+    """A comment of weavesync's (it carries an operation marker) with `body`, made since the closure began."""
+    text = comment.get("body") or ""
+    return (text.startswith(f"{body.rstrip()}\n\n{OP_MARKER.partition('{')[0]}")
+            and announces(parse_time(comment.get("created_at")), since))

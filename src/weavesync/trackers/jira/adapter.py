@@ -24,6 +24,7 @@ from weavesync.trackers.base import (
     WayPoint,
     Workflow,
     WorkflowStatus,
+    announces,
     partial_write,
 )
 from weavesync.trackers.jira import adf, transitions
@@ -240,12 +241,19 @@ class JiraAdapter:
             raise Rejected(f"jira {key}: {gap_text(graph, gaps[0])}", tracker="jira", item=key, hint=hint)
         return values
 
-    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False) -> bool:
-        """Post once per `op_id`; the comments are searched for its marker unless this is a first attempt."""
+    def comment(self, item: str, body: str, op_id: str, *, first_attempt: bool = False,
+                announced_since: datetime | None = None) -> bool:
+        """Post once per `op_id`, and with `announced_since` once per closure (`TrackerAdapter.comment`); the
+        comments are searched unless this is a first attempt."""
         key = item.upper()
         marker = adf.op_marker(op_id)
-        if not first_attempt and any(adf.has_marker(c.get("body"), marker) for c in self.client.comments(key)):
-            return False
+        if not first_attempt:
+            for existing in self.client.comments(key):
+                if adf.has_marker(existing.get("body"), marker):
+                    return False
+                if (announces(parse_jira_time(existing.get("created")), announced_since)
+                        and adf.announces(existing.get("body"), body)):
+                    return False
         self.client.add_comment(key, adf.document(body, marker))
         return True
 

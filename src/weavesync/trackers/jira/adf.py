@@ -57,3 +57,12 @@ def _texts(node: Any) -> Iterator[str]:
 def has_marker(body: Any, marker: str) -> bool:
     """Whether a text node of `body` (ADF, or a v2 plain string) is exactly `marker` (after trimming)."""
     return any(text.strip() == marker for text in _texts(body))
+
+
+def announces(body: Any, text: str) -> bool:
+    """Whether `body` is a comment of weavesync's (it carries an operation marker) saying exactly `text`."""
+    if not isinstance(body, dict):
+        return False
+    texts = [t.strip() for t in _texts(body)]
+    said = [t for t in texts if not t.startswith(OP_PREFIX)]
+    return len(said) < len(texts) and said == [line.strip() for line in text.splitlines() if line.strip()]
